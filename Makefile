@@ -1,0 +1,105 @@
+# mcgwd: GNU Makefile.  `make`, `make check`, `make install`, `make demo`.
+
+PREFIX ?=	/usr/local
+DESTDIR ?=
+SBINDIR =	$(PREFIX)/sbin
+BINDIR =	$(PREFIX)/bin
+LIBEXECDIR =	$(PREFIX)/libexec/mcgwd
+MANDIR =	$(PREFIX)/share/man
+
+CC ?=		cc
+YACC =		bison -y
+PKGS =		libbsd-overlay libevent libsodium libseccomp libmnl
+PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS))
+PKG_LIBS :=	$(shell pkg-config --libs $(PKGS))
+PCAP_LIBS :=	$(shell pkg-config --libs libpcap)
+
+WARNINGS =	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+		-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
+CFLAGS ?=	-O2 -g
+CFLAGS +=	-std=c11 -D_GNU_SOURCE $(WARNINGS) -Icommon $(PKG_CFLAGS) \
+		-DPREFIX='"$(PREFIX)"'
+SANFLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=undefined
+
+COMMON_SRCS =	common/imsg.c common/log.c common/mcgw.c common/sandbox.c
+MCGWD_SRCS =	$(filter-out mcgwd/parse.c,$(wildcard mcgwd/*.c)) mcgwd/parse.c
+DHCPD_SRCS =	$(wildcard dhcpd-engine/*.c)
+ROUTED_SRCS =	$(wildcard routed-engine/*.c)
+MCGWCTL_SRCS =	$(wildcard mcgwctl/*.c)
+
+B =		build
+obj =		$(patsubst %.c,$(B)/%.o,$(1))
+sanobj =	$(patsubst %.c,$(B)/san/%.o,$(1))
+
+PROGS =		$(B)/mcgwd $(B)/mcgwd-dhcpd $(B)/mcgwd-routed $(B)/mcgwctl
+
+# Unit tests (atf-c), always built with the sanitizers.  Each test links
+# the objects it exercises; the _main object of a program is left out.
+UNIT_TESTS =	t_imsg t_parse t_dhcp4opt t_pool t_journal
+t_imsg_SRCS =	regress/unit/t_imsg.c
+t_parse_SRCS =	regress/unit/t_parse.c mcgwd/parse.c mcgwd/printconf.c
+t_dhcp4opt_SRCS = regress/unit/t_dhcp4opt.c dhcpd-engine/dhcp4_opt.c
+t_pool_SRCS =	regress/unit/t_pool.c dhcpd-engine/pool.c
+t_journal_SRCS = regress/unit/t_journal.c routed-engine/journal.c
+
+.PHONY: all clean check install demo deps bench fuzz
+.SECONDARY:
+
+all: $(PROGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
+
+mcgwd/parse.c: mcgwd/parse.y
+	$(YACC) -o $@ $<
+
+$(B)/mcgwd: $(call obj,$(MCGWD_SRCS) $(COMMON_SRCS))
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS)
+
+$(B)/mcgwd-dhcpd: $(call obj,$(DHCPD_SRCS) $(COMMON_SRCS))
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/mcgwd-routed: $(call obj,$(ROUTED_SRCS) $(COMMON_SRCS))
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/mcgwctl: $(call obj,$(MCGWCTL_SRCS) common/imsg.c common/log.c \
+    common/mcgw.c)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+define unit_rule
+regress/unit/$(1): $$(call sanobj,$$($(1)_SRCS) $(COMMON_SRCS))
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^ -latf-c $$(PKG_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+UNIT_PROGS =	$(addprefix regress/unit/,$(UNIT_TESTS))
+
+check: all $(UNIT_PROGS)
+	sh scripts/check.sh
+
+deps:
+	sh scripts/deps.sh
+
+demo: all
+	sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 0555 $(B)/mcgwd $(B)/mcgwctl $(DESTDIR)$(SBINDIR)
+	install -m 0555 $(B)/mcgwd-dhcpd $(B)/mcgwd-routed \
+	    $(DESTDIR)$(LIBEXECDIR)
+	install -m 0444 man/mcgwd.8 man/mcgwctl.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 0444 man/mcgwd.conf.5 $(DESTDIR)$(MANDIR)/man5
+
+clean:
+	rm -rf $(B) mcgwd/parse.c $(UNIT_PROGS)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,181 @@
+/*
+ * Logging to syslog or stderr, in the manner of the OpenBSD daemons.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static int		 log_debug_mode;
+static int		 log_verbose;
+static const char	*log_procname = "mcgwd";
+
+static void	vlog(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+static void	logit(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+void
+log_init(int debug, int verbose, const char *procname)
+{
+	log_debug_mode = debug;
+	log_verbose = verbose;
+	if (procname != NULL)
+		log_procname = procname;
+	if (!debug)
+		openlog(log_procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
+void
+log_procinit(const char *procname)
+{
+	if (procname != NULL)
+		log_procname = procname;
+}
+
+void
+log_setverbose(int verbose)
+{
+	log_verbose = verbose;
+}
+
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	int	 saved_errno = errno;
+
+	if (log_debug_mode) {
+		fprintf(stderr, "%s: ", log_procname);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	} else
+		vsyslog(pri, fmt, ap);
+	errno = saved_errno;
+}
+
+static void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs fmt followed by ": " and the text of errno. */
+static void
+vlog_errno(int pri, const char *fmt, va_list ap)
+{
+	char	 msg[1024];
+	int	 saved_errno = errno;
+
+	if (fmt == NULL) {
+		logit(pri, "%s", strerror(saved_errno));
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	logit(pri, "%s: %s", msg, strerror(saved_errno));
+	errno = saved_errno;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+int
+log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst,
+    unsigned int seconds)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (ts.tv_sec - rl->window_start >= (long)seconds) {
+		if (rl->suppressed > 0)
+			logit(LOG_ERR, "%u similar messages suppressed",
+			    rl->suppressed);
+		rl->window_start = ts.tv_sec;
+		rl->count = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->count < burst) {
+		rl->count++;
+		return 1;
+	}
+	rl->suppressed++;
+	return 0;
+}

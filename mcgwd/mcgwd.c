@@ -1,0 +1,718 @@
+/*
+ * mcgwd parent process: reads the configuration, starts the DHCP engine
+ * and the routed-engine as separate programs, hands them every
+ * privileged descriptor, and is the only process that keeps root.
+ */
+
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "log.h"
+#include "mcgw.h"
+#include "mcgwd.h"
+#include "parent.h"
+
+#define LOCK_FILE	"mcgwd.lock"
+#define FD_LOCK		5	/* the engines hold the state lock here */
+#define LOCK_WAIT	10	/* seconds to wait for a dying daemon */
+
+struct engine {
+	const char	*name;		/* "dhcpd", "routed" */
+	const char	*prog;
+	pid_t		 pid;
+	struct imsgbuf	 ibuf;
+	struct event	 ev;
+	short		 events;
+};
+
+/* An interface whose sockets dhcpd already has. */
+struct served_iface {
+	TAILQ_ENTRY(served_iface) entry;
+	char		 name[IF_NAMESIZE];
+};
+
+static struct mcgwd_conf	*conf;
+static const char		*conf_file = MCGW_CONF_FILE;
+static const char		*ctl_path = MCGW_SOCKET;
+static char			 ctl_ro_path[PATH_MAX];
+static struct engine		 dhcpd;
+static struct engine		 routed;
+static TAILQ_HEAD(, served_iface) served = TAILQ_HEAD_INITIALIZER(served);
+static int			 debug, verbose, seccomp_debug;
+static int			 shutting_down;
+static time_t			 started;
+static gid_t			 mcgw_gid;
+static uid_t			 mcgw_uid;
+
+static void	usage(void) __attribute__((noreturn));
+static void	engine_start(struct engine *, int, int, int, const char *);
+static void	engine_dispatch(int, short, void *);
+static void	engine_event_add(struct engine *);
+static int	config_send(struct engine *, const struct mcgwd_conf *);
+static void	ifaces_prepare(struct mcgwd_conf *);
+static void	ifaces_send_sockets(const struct mcgwd_conf *);
+static int	reload(void);
+static void	shutdown_engines(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mcgwd [-dnSv] [-D macro=value] [-f file] "
+	    "[-s socket]\n");
+	exit(1);
+}
+
+/* Path of an engine: beside this program, or in the libexec directory. */
+static void
+engine_path(const char *prog, char *buf, size_t len)
+{
+	char	 self[PATH_MAX], *slash;
+	ssize_t	 n;
+	int	 r;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			/* A build tree keeps the engines beside mcgwd. */
+			r = snprintf(buf, len, "%s/%s", self, prog);
+			if (r > 0 && (size_t)r < len && access(buf, X_OK) == 0)
+				return;
+			/* An installed tree: PREFIX/sbin and PREFIX/libexec. */
+			if ((slash = strrchr(self, '/')) != NULL &&
+			    strcmp(slash, "/sbin") == 0) {
+				*slash = '\0';
+				r = snprintf(buf, len, "%s/libexec/mcgwd/%s",
+				    self, prog);
+				if (r > 0 && (size_t)r < len &&
+				    access(buf, X_OK) == 0)
+					return;
+			}
+		}
+	}
+	snprintf(buf, len, "%s/%s", MCGW_LIBEXEC, prog);
+}
+
+static void
+engine_start(struct engine *e, int parent_fd, int sibling_fd, int lock_fd,
+    const char *root)
+{
+	char	 path[PATH_MAX], *argv[8];
+	int	 argc = 0;
+
+	engine_path(e->prog, path, sizeof(path));
+	switch (e->pid = fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		return;
+	}
+
+	/* Child: the descriptors go to the fixed numbers the engine expects. */
+	if (dup2(parent_fd, MCGW_FD_PARENT) == -1 ||
+	    dup2(sibling_fd, MCGW_FD_SIBLING) == -1 ||
+	    dup2(lock_fd, FD_LOCK) == -1)
+		fatal("dup2");
+	closefrom(FD_LOCK + 1);
+
+	argv[argc++] = strdup(e->prog);
+	argv[argc++] = strdup("-r");
+	argv[argc++] = strdup(root);
+	if (debug)
+		argv[argc++] = strdup("-d");
+	if (seccomp_debug)
+		argv[argc++] = strdup("-S");
+	if (verbose)
+		argv[argc++] = strdup("-v");
+	argv[argc] = NULL;
+	execv(path, argv);
+	fatal("execv %s", path);
+}
+
+static void
+engine_event_add(struct engine *e)
+{
+	e->events = EV_READ;
+	if (e->ibuf.w.queued)
+		e->events |= EV_WRITE;
+	event_del(&e->ev);
+	event_set(&e->ev, e->ibuf.fd, e->events, engine_dispatch, e);
+	event_add(&e->ev, NULL);
+}
+
+static int
+engine_compose(struct engine *e, uint32_t type, uint32_t peerid, int fd,
+    const void *data, size_t len)
+{
+	int	 r;
+
+	r = imsg_compose(&e->ibuf, type, peerid, 0, fd, data, len);
+	if (r == -1)
+		fatal("%s: imsg_compose %s", e->name, imsg_type_name(type));
+	engine_event_add(e);
+	return r;
+}
+
+/* A request relayed from a control session through routed. */
+static void
+engine_ctl_request(struct engine *e, struct imsg *imsg)
+{
+	struct imsg_result	 res;
+	int			 v;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_RELOAD:
+		memset(&res, 0, sizeof(res));
+		if (reload() == 0)
+			strlcpy(res.message, "configuration reloaded",
+			    sizeof(res.message));
+		else {
+			res.code = 1;
+			snprintf(res.message, sizeof(res.message),
+			    "%s: invalid, kept the running configuration "
+			    "(see the log)", conf_file);
+		}
+		engine_compose(e, IMSG_CTL_RELOAD_DONE, imsg->hdr.peerid, -1,
+		    &res, sizeof(res));
+		break;
+	case IMSG_CTL_LOG_VERBOSE:
+		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
+			fatalx("%s: malformed %s", e->name,
+			    imsg_type_name(imsg->hdr.type));
+		log_setverbose(v);
+		verbose = v;
+		engine_compose(&dhcpd, IMSG_CTL_LOG_VERBOSE, 0, -1, &v,
+		    sizeof(v));
+		log_info("log level %s", v ? "verbose" : "brief");
+		break;
+	}
+}
+
+static void
+engine_dispatch(int fd, short event, void *arg)
+{
+	struct engine	*e = arg;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	(void)fd;
+	if (event & EV_READ) {
+		if ((n = imsg_read(&e->ibuf)) == -1 && errno != EAGAIN)
+			fatal("%s: imsg_read", e->name);
+		if (n == 0) {
+			if (shutting_down)
+				return;
+			fatalx("%s engine closed its pipe", e->name);
+		}
+	}
+	if (event & EV_WRITE) {
+		if (msgbuf_write(&e->ibuf.w) == -1 && errno != EAGAIN)
+			fatal("%s: msgbuf_write", e->name);
+	}
+	for (;;) {
+		if ((n = imsg_get(&e->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", e->name);
+		if (n == 0)
+			break;
+		if (e == &routed && (imsg.hdr.type == IMSG_CTL_RELOAD ||
+		    imsg.hdr.type == IMSG_CTL_LOG_VERBOSE))
+			engine_ctl_request(e, &imsg);
+		else
+			fatalx("%s: unexpected %s", e->name,
+			    imsg_type_name(imsg.hdr.type));
+		imsg_free(&imsg);
+	}
+	engine_event_add(e);
+}
+
+static void
+send_subnet(struct engine *e, const struct subnet_conf *sc)
+{
+	struct imsg_subnet	 s;
+	struct imsg_range	 r;
+	struct range_conf	*rc;
+	struct option_conf	*oc;
+	struct host_conf	*hc;
+
+	memset(&s, 0, sizeof(s));
+	s.network = sc->network;
+	s.prefixlen = sc->prefixlen;
+	s.relayed = sc->relayed ? 1 : 0;
+	s.rapid_commit = sc->rapid_commit ? 1 : 0;
+	s.lease_time = sc->lease_time;
+	s.max_lease_time = sc->max_lease_time;
+	s.min_lease_time = sc->min_lease_time;
+	engine_compose(e, IMSG_RECONF_SUBNET, 0, -1, &s, sizeof(s));
+	TAILQ_FOREACH(rc, &sc->ranges, entry) {
+		memset(&r, 0, sizeof(r));
+		r.start = rc->start;
+		r.end = rc->end;
+		engine_compose(e, IMSG_RECONF_RANGE, 0, -1, &r, sizeof(r));
+	}
+	TAILQ_FOREACH(oc, &sc->options, entry)
+		engine_compose(e, IMSG_RECONF_OPTION, 0, -1, &oc->opt,
+		    sizeof(oc->opt));
+	TAILQ_FOREACH(hc, &sc->hosts, entry)
+		engine_compose(e, IMSG_RECONF_HOST, 0, -1, &hc->host,
+		    sizeof(hc->host));
+}
+
+static int
+config_send(struct engine *e, const struct mcgwd_conf *c)
+{
+	struct imsg_conf	 ic;
+	struct imsg_iface	 ii;
+	struct iface_conf	*ifc;
+	struct subnet_conf	*sc;
+
+	memset(&ic, 0, sizeof(ic));
+	strlcpy(ic.state_dir, c->state_dir, sizeof(ic.state_dir));
+	strlcpy(ic.uplink, c->uplink, sizeof(ic.uplink));
+	ic.mode = (uint8_t)c->mode;
+	ic.hold_down = c->hold_down;
+	ic.decline_hold = c->decline_hold;
+	ic.offer_hold = c->offer_hold;
+	engine_compose(e, IMSG_RECONF_CONF, 0, -1, &ic, sizeof(ic));
+
+	TAILQ_FOREACH(ifc, &c->ifaces, entry) {
+		memset(&ii, 0, sizeof(ii));
+		strlcpy(ii.name, ifc->name, sizeof(ii.name));
+		ii.addr = ifc->addr;
+		ii.prefixlen = ifc->prefixlen;
+		if (kr_iface_info(ifc->name, &ii.ifindex, ii.hwaddr) == -1)
+			ii.ifindex = 0;
+		engine_compose(e, IMSG_RECONF_IFACE, 0, -1, &ii, sizeof(ii));
+		TAILQ_FOREACH(sc, &ifc->subnets, entry)
+			send_subnet(e, sc);
+	}
+	engine_compose(e, IMSG_RECONF_END, 0, -1, NULL, 0);
+	return 0;
+}
+
+/* Adds each LAN interface's configured address where it is missing. */
+static void
+ifaces_prepare(struct mcgwd_conf *c)
+{
+	struct iface_conf	*ifc;
+	unsigned int		 ifindex;
+	uint8_t			 hw[6];
+	char			 a[INET_ADDRSTRLEN];
+
+	TAILQ_FOREACH(ifc, &c->ifaces, entry) {
+		inet_ntop(AF_INET, &ifc->addr, a, sizeof(a));
+		if (kr_iface_info(ifc->name, &ifindex, hw) == -1) {
+			log_warnx("interface %s not found: not serving it",
+			    ifc->name);
+			continue;
+		}
+		if (kr_addr4_present(ifc->name, ifc->addr) != 0)
+			continue;
+		if (kr_addr4_add(ifindex, ifc->addr, ifc->prefixlen) == -1)
+			log_warnx("%s: cannot add address %s/%u", ifc->name, a,
+			    ifc->prefixlen);
+		else
+			log_info("%s: added address %s/%u", ifc->name, a,
+			    ifc->prefixlen);
+	}
+}
+
+static int
+iface_served(const char *name)
+{
+	struct served_iface	*si;
+
+	TAILQ_FOREACH(si, &served, entry)
+		if (strcmp(si->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Opens the sockets of each interface dhcpd does not have yet. */
+static void
+ifaces_send_sockets(const struct mcgwd_conf *c)
+{
+	struct iface_conf	*ifc;
+	struct served_iface	*si;
+	struct imsg_socket	 is;
+	unsigned int		 ifindex;
+	uint8_t			 hw[6];
+	int			 pfd, ufd;
+
+	TAILQ_FOREACH(ifc, &c->ifaces, entry) {
+		if (iface_served(ifc->name))
+			continue;
+		if (kr_iface_info(ifc->name, &ifindex, hw) == -1)
+			continue;
+		if ((pfd = sock_dhcp4_packet(ifc->name, ifindex)) == -1)
+			continue;
+		if ((ufd = sock_dhcp4_udp(ifc->name)) == -1) {
+			close(pfd);
+			continue;
+		}
+		memset(&is, 0, sizeof(is));
+		strlcpy(is.ifname, ifc->name, sizeof(is.ifname));
+		is.ifindex = ifindex;
+		engine_compose(&dhcpd, IMSG_DHCP4_SOCKETS, 0, pfd, &is,
+		    sizeof(is));
+		engine_compose(&dhcpd, IMSG_DHCP4_UDP, 0, ufd, &is,
+		    sizeof(is));
+		if ((si = calloc(1, sizeof(*si))) == NULL)
+			fatal("calloc");
+		strlcpy(si->name, ifc->name, sizeof(si->name));
+		TAILQ_INSERT_TAIL(&served, si, entry);
+		log_info("%s: serving DHCPv4", ifc->name);
+	}
+}
+
+static int
+reload(void)
+{
+	struct mcgwd_conf	*nconf;
+
+	if ((nconf = parse_config(conf_file)) == NULL) {
+		log_warnx("reload: %s has errors, keeping the running "
+		    "configuration", conf_file);
+		return -1;
+	}
+	if (strcmp(nconf->state_dir, conf->state_dir) != 0)
+		log_warnx("reload: state-directory changes only at restart");
+	strlcpy(nconf->state_dir, conf->state_dir, sizeof(nconf->state_dir));
+	config_free(conf);
+	conf = nconf;
+	ifaces_prepare(conf);
+	config_send(&dhcpd, conf);
+	config_send(&routed, conf);
+	ifaces_send_sockets(conf);
+	log_info("configuration reloaded from %s", conf_file);
+	return 0;
+}
+
+static void
+log_child_status(const char *name, pid_t pid, int status)
+{
+	if (WIFEXITED(status))
+		log_warnx("%s engine (pid %d) exited with status %d", name,
+		    pid, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		log_warnx("%s engine (pid %d) killed by signal %d%s", name,
+		    pid, WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+		    " (seccomp: rerun with -S to name the call)" : "");
+}
+
+static void
+sig_chld(void)
+{
+	struct engine	*e;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		e = pid == dhcpd.pid ? &dhcpd : pid == routed.pid ?
+		    &routed : NULL;
+		if (e == NULL)
+			continue;
+		e->pid = 0;
+		if (shutting_down)
+			continue;
+		log_child_status(e->name, pid, status);
+		shutdown_engines();
+		log_warnx("stopping so that the service manager restarts "
+		    "mcgwd");
+		exit(1);
+	}
+}
+
+static void
+sig_handler(int sig, short event, void *arg)
+{
+	(void)event;
+	(void)arg;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("stopping on signal %d", sig);
+		shutdown_engines();
+		unlink(ctl_path);
+		unlink(ctl_ro_path);
+		log_info("stopped");
+		exit(0);
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s", conf_file);
+		reload();
+		break;
+	case SIGCHLD:
+		sig_chld();
+		break;
+	}
+}
+
+/* Stops both engines and waits for them, at most a few seconds. */
+static void
+shutdown_engines(void)
+{
+	struct engine	*all[] = { &dhcpd, &routed };
+	pid_t		 pid;
+	int		 i, status, tries;
+
+	shutting_down = 1;
+	for (i = 0; i < 2; i++)
+		if (all[i]->pid > 0)
+			kill(all[i]->pid, SIGTERM);
+	for (tries = 0; tries < 50; tries++) {
+		for (i = 0; i < 2; i++) {
+			if (all[i]->pid <= 0)
+				continue;
+			pid = waitpid(all[i]->pid, &status, WNOHANG);
+			if (pid == all[i]->pid || (pid == -1 &&
+			    errno == ECHILD))
+				all[i]->pid = 0;
+		}
+		if (dhcpd.pid <= 0 && routed.pid <= 0)
+			return;
+		usleep(100000);
+	}
+	for (i = 0; i < 2; i++)
+		if (all[i]->pid > 0) {
+			log_warnx("%s engine did not stop: killing it",
+			    all[i]->name);
+			kill(all[i]->pid, SIGKILL);
+			waitpid(all[i]->pid, &status, 0);
+		}
+}
+
+/*
+ * Creates the state directory (owned by the engines' user, 0700) and
+ * the empty, root-owned directory dhcpd is chrooted into.
+ */
+static void
+state_dir_prepare(const char *dir)
+{
+	char		 empty[PATH_MAX];
+	struct stat	 st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		fatal("mkdir %s", dir);
+	if (lstat(dir, &st) == -1)
+		fatal("stat %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("state directory %s is not a directory", dir);
+	if (chown(dir, mcgw_uid, mcgw_gid) == -1 || chmod(dir, 0700) == -1)
+		fatal("cannot give %s to %s", dir, MCGW_USER);
+
+	snprintf(empty, sizeof(empty), "%s/%s", dir, MCGW_EMPTY_DIR);
+	if (mkdir(empty, 0555) == -1 && errno != EEXIST)
+		fatal("mkdir %s", empty);
+	if (lstat(empty, &st) == -1)
+		fatal("stat %s", empty);
+	if (!S_ISDIR(st.st_mode))
+		fatalx("%s is not a directory", empty);
+	if (chown(empty, 0, 0) == -1 || chmod(empty, 0555) == -1)
+		fatal("cannot make %s root-owned", empty);
+}
+
+/*
+ * Locks the state directory.  The engines inherit the lock, so it is
+ * held until all three processes are gone: a new daemon never shares
+ * the journal with the engines of one that was killed.
+ */
+static int
+state_dir_lock(const char *dir)
+{
+	char	 path[PATH_MAX];
+	int	 fd, i;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600)) == -1)
+		fatal("open %s", path);
+	for (i = 0; i < LOCK_WAIT * 10; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK)
+			fatal("flock %s", path);
+		usleep(100000);
+	}
+	fatalx("state directory %s is in use by another mcgwd", dir);
+}
+
+static void
+lookup_user(void)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(MCGW_USER)) == NULL)
+		fatalx("user %s not found: create it with systemd-sysusers "
+		    "or useradd --system %s", MCGW_USER, MCGW_USER);
+	if (pw->pw_uid == 0)
+		fatalx("user %s must not have uid 0", MCGW_USER);
+	mcgw_uid = pw->pw_uid;
+	mcgw_gid = pw->pw_gid;
+}
+
+static void
+control_setup(void)
+{
+	struct imsg_socket	 is;
+	int			 fd;
+
+	if (mcgw_ro_socket_path(ctl_path, ctl_ro_path,
+	    sizeof(ctl_ro_path)) == -1)
+		fatalx("control socket path too long: %s", ctl_path);
+	memset(&is, 0, sizeof(is));
+	if ((fd = control_listen(ctl_path, 0660, mcgw_gid)) == -1)
+		fatalx("cannot listen on %s", ctl_path);
+	engine_compose(&routed, IMSG_CONTROL_FD, 0, fd, &is, sizeof(is));
+	if ((fd = control_listen(ctl_ro_path, 0666, mcgw_gid)) == -1)
+		fatalx("cannot listen on %s", ctl_ro_path);
+	is.readonly = 1;
+	engine_compose(&routed, IMSG_CONTROL_FD, 0, fd, &is, sizeof(is));
+}
+
+static void
+engines_start(void)
+{
+	struct imsg_procinfo	 pi;
+	char			 empty[PATH_MAX];
+	int			 p2d[2], p2r[2], d2r[2], lock_fd;
+
+	lock_fd = state_dir_lock(conf->state_dir);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p2d) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p2r) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, d2r) == -1)
+		fatal("socketpair");
+
+	snprintf(empty, sizeof(empty), "%s/%s", conf->state_dir,
+	    MCGW_EMPTY_DIR);
+	engine_start(&dhcpd, p2d[1], d2r[0], lock_fd, empty);
+	engine_start(&routed, p2r[1], d2r[1], lock_fd, conf->state_dir);
+	close(p2d[1]);
+	close(p2r[1]);
+	close(d2r[0]);
+	close(d2r[1]);
+
+	if (fcntl(p2d[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(p2r[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl O_NONBLOCK");
+	imsg_init(&dhcpd.ibuf, p2d[0]);
+	imsg_init(&routed.ibuf, p2r[0]);
+	engine_event_add(&dhcpd);
+	engine_event_add(&routed);
+
+	memset(&pi, 0, sizeof(pi));
+	pi.started = started;
+	pi.parent_pid = getpid();
+	pi.dhcpd_pid = dhcpd.pid;
+	pi.routed_pid = routed.pid;
+	engine_compose(&routed, IMSG_PROCINFO, 0, -1, &pi, sizeof(pi));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	 ev_term, ev_int, ev_hup, ev_chld;
+	int		 ch, noaction = 0;
+
+	dhcpd.name = "dhcpd";
+	dhcpd.prog = MCGW_DHCPD_PROG;
+	routed.name = "routed";
+	routed.prog = MCGW_ROUTED_PROG;
+	log_init(1, 0, "mcgwd");
+	while ((ch = getopt(argc, argv, "D:df:nSs:v")) != -1) {
+		switch (ch) {
+		case 'D':
+			if (cmdline_symset(optarg) < 0)
+				log_warnx("could not parse macro definition %s",
+				    optarg);
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			conf_file = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'S':
+			seccomp_debug = 1;
+			break;
+		case 's':
+			ctl_path = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc != optind)
+		usage();
+	log_setverbose(verbose);
+
+	if ((conf = parse_config(conf_file)) == NULL)
+		exit(1);
+	if (noaction) {
+		if (verbose)
+			print_config(stdout, conf);
+		else
+			fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+	if (geteuid() != 0)
+		fatalx("need root privileges");
+	lookup_user();
+	state_dir_prepare(conf->state_dir);
+
+	log_init(debug, verbose, "mcgwd");
+	log_procinit("parent");
+	if (!debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	started = time(NULL);
+	log_info("starting, version %s, configuration %s", MCGW_VERSION,
+	    conf_file);
+
+	signal(SIGPIPE, SIG_IGN);
+	event_init();
+	signal_set(&ev_term, SIGTERM, sig_handler, NULL);
+	signal_set(&ev_int, SIGINT, sig_handler, NULL);
+	signal_set(&ev_hup, SIGHUP, sig_handler, NULL);
+	signal_set(&ev_chld, SIGCHLD, sig_handler, NULL);
+	signal_add(&ev_term, NULL);
+	signal_add(&ev_int, NULL);
+	signal_add(&ev_hup, NULL);
+	signal_add(&ev_chld, NULL);
+
+	engines_start();
+	control_setup();
+	ifaces_prepare(conf);
+	config_send(&dhcpd, conf);
+	config_send(&routed, conf);
+	ifaces_send_sockets(conf);
+
+	event_dispatch();
+	fatalx("event loop returned");
+}
