@@ -32,7 +32,8 @@ B =		build
 obj =		$(patsubst %.c,$(B)/%.o,$(1))
 sanobj =	$(patsubst %.c,$(B)/san/%.o,$(1))
 
-PROGS =		$(B)/mcgwd $(B)/mcgwd-dhcpd $(B)/mcgwd-routed $(B)/mcgwctl
+BIN =		$(B)/bin
+PROGS =		$(BIN)/mcgwd $(BIN)/mcgwd-dhcpd $(BIN)/mcgwd-routed $(BIN)/mcgwctl
 
 # Unit tests (atf-c), always built with the sanitizers.  Each test links
 # the objects it exercises; the _main object of a program is left out.
@@ -59,21 +60,26 @@ $(B)/san/%.o: %.c
 mcgwd/parse.c: mcgwd/parse.y
 	$(YACC) -o $@ $<
 
-$(B)/mcgwd: $(call obj,$(MCGWD_SRCS) $(COMMON_SRCS))
+$(BIN)/mcgwd: $(call obj,$(MCGWD_SRCS) $(COMMON_SRCS))
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS)
 
-$(B)/mcgwd-dhcpd: $(call obj,$(DHCPD_SRCS) $(COMMON_SRCS))
+$(BIN)/mcgwd-dhcpd: $(call obj,$(DHCPD_SRCS) $(COMMON_SRCS))
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/mcgwd-routed: $(call obj,$(ROUTED_SRCS) $(COMMON_SRCS))
+$(BIN)/mcgwd-routed: $(call obj,$(ROUTED_SRCS) $(COMMON_SRCS))
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/mcgwctl: $(call obj,$(MCGWCTL_SRCS) common/imsg.c common/log.c \
+$(BIN)/mcgwctl: $(call obj,$(MCGWCTL_SRCS) common/imsg.c common/log.c \
     common/mcgw.c)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 define unit_rule
-regress/unit/$(1): $$(call sanobj,$$($(1)_SRCS) $(COMMON_SRCS))
+regress/unit/$(1): $$(call sanobj,$$($(1)_SRCS) $(COMMON_SRCS) \
+    regress/unit/lsan.c)
 	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^ -latf-c $$(PKG_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
@@ -93,8 +99,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8
-	install -m 0555 $(B)/mcgwd $(B)/mcgwctl $(DESTDIR)$(SBINDIR)
-	install -m 0555 $(B)/mcgwd-dhcpd $(B)/mcgwd-routed \
+	install -m 0555 $(BIN)/mcgwd $(BIN)/mcgwctl $(DESTDIR)$(SBINDIR)
+	install -m 0555 $(BIN)/mcgwd-dhcpd $(BIN)/mcgwd-routed \
 	    $(DESTDIR)$(LIBEXECDIR)
 	install -m 0444 man/mcgwd.8 man/mcgwctl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0444 man/mcgwd.conf.5 $(DESTDIR)$(MANDIR)/man5

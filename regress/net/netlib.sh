@@ -7,7 +7,7 @@
 # and net_cleanup removes them.  Nothing runs in the root namespace.
 
 top=$(cd "$(atf_get_srcdir)/../.." && pwd)
-BUILD="$top/build"
+BUILD="$top/build/bin"
 MCGWD="$BUILD/mcgwd"
 MCGWCTL="$BUILD/mcgwctl"
 

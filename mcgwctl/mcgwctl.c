@@ -1,0 +1,434 @@
+/*
+ * mcgwctl: control program for mcgwd.  Sends one request over the
+ * control socket and prints the reply as text or JSON.
+ *
+ * Exit status: 0 on success, 1 on any failure, including a usage error
+ * and a request that mcgwd rejected.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "mcgw.h"
+#include "mcgwctl.h"
+
+enum ctl_action {
+	SHOW_STATUS,
+	SHOW_LEASES,
+	RELOAD,
+	LOG_VERBOSE,
+	LOG_BRIEF,
+	RELEASE_ADDRESS
+};
+
+enum ctl_argument {
+	ARG_NONE,
+	ARG_OPTIONAL,
+	ARG_REQUIRED
+};
+
+struct ctl_command {
+	const char		*words[3];	/* NULL-terminated */
+	enum ctl_action		 action;
+	enum ctl_argument	 argument;	/* an address after the words */
+	int			 readonly;	/* served on the .ro socket */
+};
+
+static const struct ctl_command ctl_commands[] = {
+	{ { "show", "status" },		SHOW_STATUS,	ARG_NONE,	1 },
+	{ { "show", "leases" },		SHOW_LEASES,	ARG_OPTIONAL,	1 },
+	{ { "reload" },			RELOAD,		ARG_NONE,	0 },
+	{ { "log", "verbose" },		LOG_VERBOSE,	ARG_NONE,	0 },
+	{ { "log", "brief" },		LOG_BRIEF,	ARG_NONE,	0 },
+	{ { "release", "address" },	RELEASE_ADDRESS, ARG_REQUIRED,	0 },
+};
+
+struct ctl_request {
+	const struct ctl_command *cmd;
+	const char		*address;	/* as typed, or NULL */
+	uint32_t		 type;
+	union {
+		struct imsg_ctl_addr	 addr;
+		int			 verbose;
+	} payload;
+	size_t			 len;
+};
+
+static void		 usage(void) __attribute__((noreturn));
+static int		 command_matches(const struct ctl_command *, int,
+			    char **);
+static const struct ctl_command *command_lookup(int, char **,
+			    const char **);
+static void		 request_build(struct ctl_request *);
+static int		 control_connect(const char *);
+static int		 control_open(const struct ctl_request *,
+			    const char *);
+static int		 reply_add(const struct ctl_request *,
+			    struct ctl_reply *, struct imsg *, int);
+static void		 reply_receive(int, const struct ctl_request *,
+			    struct ctl_reply *, int);
+static int		 reply_print(const struct ctl_request *,
+			    const struct ctl_reply *, int);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-j] [-s socket] command [argument ...]\n"
+	    "commands:\n"
+	    "\tshow status\n"
+	    "\tshow leases [address]\n"
+	    "\treload\n"
+	    "\tlog verbose | log brief\n"
+	    "\trelease address address\n", getprogname());
+	exit(1);
+}
+
+/*
+ * Returns 1 when argv names cmd: each word is a prefix of the
+ * command's word, followed by as many arguments as the command takes.
+ */
+static int
+command_matches(const struct ctl_command *cmd, int argc, char **argv)
+{
+	int	 i;
+
+	for (i = 0; cmd->words[i] != NULL; i++) {
+		if (i >= argc || argv[i][0] == '\0' ||
+		    strncmp(cmd->words[i], argv[i], strlen(argv[i])) != 0)
+			return 0;
+	}
+	switch (cmd->argument) {
+	case ARG_NONE:
+		return argc == i;
+	case ARG_OPTIONAL:
+		return argc == i || argc == i + 1;
+	case ARG_REQUIRED:
+		return argc == i + 1;
+	}
+	return 0;
+}
+
+/* Finds the one command that argv names; sets *address to its argument. */
+static const struct ctl_command *
+command_lookup(int argc, char **argv, const char **address)
+{
+	const struct ctl_command *found = NULL;
+	size_t			 i;
+	int			 nwords;
+
+	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++) {
+		if (!command_matches(&ctl_commands[i], argc, argv))
+			continue;
+		if (found != NULL) {
+			warnx("ambiguous command");
+			usage();
+		}
+		found = &ctl_commands[i];
+	}
+	if (found == NULL) {
+		warnx("unknown command or wrong number of arguments");
+		usage();
+	}
+	for (nwords = 0; found->words[nwords] != NULL; nwords++)
+		;
+	*address = argc > nwords ? argv[nwords] : NULL;
+	return found;
+}
+
+/* Fills in the request's type and payload; exits on a bad address. */
+static void
+request_build(struct ctl_request *req)
+{
+	struct imsg_ctl_addr	*ca = &req->payload.addr;
+
+	memset(&req->payload, 0, sizeof(req->payload));
+	req->len = 0;
+	switch (req->cmd->action) {
+	case SHOW_STATUS:
+		req->type = IMSG_CTL_SHOW_STATUS;
+		return;
+	case RELOAD:
+		req->type = IMSG_CTL_RELOAD;
+		return;
+	case LOG_VERBOSE:
+	case LOG_BRIEF:
+		req->type = IMSG_CTL_LOG_VERBOSE;
+		req->payload.verbose = req->cmd->action == LOG_VERBOSE;
+		req->len = sizeof(req->payload.verbose);
+		return;
+	case SHOW_LEASES:
+		req->type = IMSG_CTL_SHOW_LEASES;
+		break;
+	case RELEASE_ADDRESS:
+		req->type = IMSG_CTL_RELEASE;
+		break;
+	}
+
+	req->len = sizeof(*ca);
+	if (req->address == NULL)
+		return;		/* family 0: every lease */
+	if (inet_pton(AF_INET, req->address, &ca->addr4) == 1)
+		ca->family = AF_INET;
+	else if (inet_pton(AF_INET6, req->address, &ca->addr6) == 1)
+		ca->family = AF_INET6;
+	else
+		errx(1, "invalid address: %s (expected IPv4 or IPv6)",
+		    req->address);
+}
+
+/* Returns a connected socket, or -1 with errno set. */
+static int
+control_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, saved_errno;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved_errno = errno;
+		close(fd);
+		errno = saved_errno;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Connects to the socket the command needs.  A read-only command tries
+ * the read-only socket first, which any user may open, then the
+ * read-write one.
+ */
+static int
+control_open(const struct ctl_request *req, const char *sockpath)
+{
+	char		 ropath[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	const char	*hint;
+	int		 fd, ro_errno = 0, rw_errno;
+
+	if (req->cmd->readonly &&
+	    mcgw_ro_socket_path(sockpath, ropath, sizeof(ropath)) == 0) {
+		if ((fd = control_connect(ropath)) != -1)
+			return fd;
+		ro_errno = errno;
+	}
+	if ((fd = control_connect(sockpath)) != -1)
+		return fd;
+	rw_errno = errno;
+
+	if (ro_errno != 0)
+		warnc(ro_errno, "connect to %s", ropath);
+	if (rw_errno == EACCES || rw_errno == EPERM)
+		hint = "this command needs root or group " MCGW_USER;
+	else
+		hint = "is mcgwd running?";
+	errc(1, rw_errno, "connect to %s (%s)", sockpath, hint);
+}
+
+/*
+ * Checks one message of the reply and stores it.  Returns 1 when the
+ * reply is complete, 0 when more is to come; exits when the message
+ * is malformed, unexpected, or a rejection.
+ */
+static int
+reply_add(const struct ctl_request *req, struct ctl_reply *reply,
+    struct imsg *imsg, int json)
+{
+	enum ctl_action		 action = req->cmd->action;
+	uint32_t		 type = imsg_get_type(imsg);
+	struct imsg_ctl_proc	 proc;
+	struct imsg_lease4	 lease;
+	void			*p;
+
+	switch (type) {
+	case IMSG_CTL_RESULT:
+		if (reply->have_result ||
+		    imsg_get_data(imsg, &reply->result,
+		    sizeof(reply->result)) == -1 ||
+		    !MCGW_STR_OK(reply->result.message))
+			errx(1, "invalid result message from mcgwd");
+		reply->have_result = 1;
+		if (reply->result.code != 0) {
+			print_result_error(reply->result.message, json);
+			exit(1);
+		}
+		return 0;
+	case IMSG_CTL_END:
+		if (imsg_get_len(imsg) != 0)
+			errx(1, "invalid end message from mcgwd");
+		return 1;
+	case IMSG_CTL_STATUS:
+		if (action != SHOW_STATUS || reply->have_status)
+			break;
+		if (imsg_get_data(imsg, &reply->status,
+		    sizeof(reply->status)) == -1 ||
+		    !MCGW_STR_OK(reply->status.version) ||
+		    !MCGW_STR_OK(reply->status.uplink) ||
+		    !MCGW_STR_OK(reply->status.state_dir))
+			errx(1, "invalid status message from mcgwd");
+		reply->have_status = 1;
+		return 0;
+	case IMSG_CTL_PROC:
+		if (action != SHOW_STATUS || !reply->have_status)
+			break;
+		if (imsg_get_data(imsg, &proc, sizeof(proc)) == -1 ||
+		    !MCGW_STR_OK(proc.name))
+			errx(1, "invalid process message from mcgwd");
+		if ((p = reallocarray(reply->procs, reply->nprocs + 1,
+		    sizeof(proc))) == NULL)
+			err(1, NULL);
+		reply->procs = p;
+		reply->procs[reply->nprocs++] = proc;
+		return 0;
+	case IMSG_CTL_LEASE:
+		if (action != SHOW_LEASES)
+			break;
+		if (imsg_get_data(imsg, &lease, sizeof(lease)) == -1 ||
+		    !MCGW_STR_OK(lease.ifname) ||
+		    !MCGW_STR_OK(lease.hostname) ||
+		    lease.hlen > MCGW_MAX_HWLEN)
+			errx(1, "invalid lease message from mcgwd");
+		if ((p = reallocarray(reply->leases, reply->nleases + 1,
+		    sizeof(lease))) == NULL)
+			err(1, NULL);
+		reply->leases = p;
+		reply->leases[reply->nleases++] = lease;
+		return 0;
+	default:
+		break;
+	}
+	errx(1, "unexpected %s from mcgwd in reply to %s",
+	    imsg_type_name(type), imsg_type_name(req->type));
+}
+
+/* Reads until IMSG_CTL_END. */
+static void
+reply_receive(int fd, const struct ctl_request *req, struct ctl_reply *reply,
+    int json)
+{
+	struct imsgbuf	 ibuf;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 done = 0;
+
+	imsg_init(&ibuf, fd);
+	if (imsg_compose(&ibuf, req->type, 0, 0, -1,
+	    req->len > 0 ? &req->payload : NULL, req->len) == -1)
+		err(1, "imsg_compose");
+	if (imsg_flush(&ibuf) == -1)
+		err(1, "write to control socket");
+
+	while (!done) {
+		if ((n = imsg_read(&ibuf)) == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			err(1, "read from control socket");
+		}
+		if (n == 0)
+			errx(1, "mcgwd closed the connection before the "
+			    "reply was complete");
+		while (!done) {
+			if ((n = imsg_get(&ibuf, &imsg)) == -1)
+				errx(1, "invalid message from mcgwd: %s",
+				    strerror(errno));
+			if (n == 0)
+				break;
+			done = reply_add(req, reply, &imsg, json);
+			imsg_free(&imsg);
+		}
+	}
+	imsg_clear(&ibuf);
+}
+
+/* Prints a complete reply; returns the exit status. */
+static int
+reply_print(const struct ctl_request *req, const struct ctl_reply *reply,
+    int json)
+{
+	char	 msg[320];
+
+	switch (req->cmd->action) {
+	case SHOW_STATUS:
+		if (!reply->have_status)
+			errx(1, "reply from mcgwd has no status");
+		print_status(reply, json);
+		return 0;
+	case SHOW_LEASES:
+		if (req->address != NULL && reply->nleases == 0) {
+			snprintf(msg, sizeof(msg), "no lease for %s",
+			    req->address);
+			print_result_error(msg, json);
+			return 1;
+		}
+		print_leases(reply, json);
+		return 0;
+	case RELOAD:
+	case LOG_VERBOSE:
+	case LOG_BRIEF:
+	case RELEASE_ADDRESS:
+		if (!reply->have_result)
+			errx(1, "reply from mcgwd has no result");
+		print_result_ok(reply->result.message, json);
+		return 0;
+	}
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctl_request	 req;
+	struct ctl_reply	 reply;
+	const char		*sockpath = MCGW_SOCKET;
+	int			 ch, fd, json = 0, status;
+
+	while ((ch = getopt(argc, argv, "js:")) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			sockpath = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+
+	memset(&req, 0, sizeof(req));
+	req.cmd = command_lookup(argc, argv, &req.address);
+	request_build(&req);
+
+	fd = control_open(&req, sockpath);
+	memset(&reply, 0, sizeof(reply));
+	reply_receive(fd, &req, &reply, json);
+	close(fd);
+
+	status = reply_print(&req, &reply, json);
+	free(reply.procs);
+	free(reply.leases);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	return status;
+}
