@@ -22,7 +22,8 @@ CFLAGS +=	-std=c11 -D_GNU_SOURCE $(WARNINGS) -Icommon $(PKG_CFLAGS) \
 SANFLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=undefined
 
-COMMON_SRCS =	common/imsg.c common/log.c common/mcgw.c common/sandbox.c
+COMMON_SRCS =	common/imsg.c common/log.c common/mcgw.c common/sandbox.c \
+		common/auth.c
 MCGWD_SRCS =	$(filter-out mcgwd/parse.c,$(wildcard mcgwd/*.c)) mcgwd/parse.c
 DHCPD_SRCS =	$(wildcard dhcpd-engine/*.c)
 ROUTED_SRCS =	$(wildcard routed-engine/*.c)
@@ -33,16 +34,21 @@ obj =		$(patsubst %.c,$(B)/%.o,$(1))
 sanobj =	$(patsubst %.c,$(B)/san/%.o,$(1))
 
 BIN =		$(B)/bin
-PROGS =		$(BIN)/mcgwd $(BIN)/mcgwd-dhcpd $(BIN)/mcgwd-routed $(BIN)/mcgwctl
+PROGS =		$(BIN)/mcgwd $(BIN)/mcgwd-dhcpd $(BIN)/mcgwd-routed \
+		$(BIN)/mcgwctl $(BIN)/mcgw-client
 
 # Unit tests (atf-c), always built with the sanitizers.  Each test links
 # the objects it exercises; the _main object of a program is left out.
-UNIT_TESTS =	t_imsg t_parse t_dhcp4opt t_pool t_journal
+UNIT_TESTS =	t_imsg t_parse t_dhcp4opt t_pool t_journal t_auth t_binding \
+		t_replay
 t_imsg_SRCS =	regress/unit/t_imsg.c
 t_parse_SRCS =	regress/unit/t_parse.c mcgwd/parse.c mcgwd/printconf.c
 t_dhcp4opt_SRCS = regress/unit/t_dhcp4opt.c dhcpd-engine/dhcp4_opt.c
 t_pool_SRCS =	regress/unit/t_pool.c dhcpd-engine/pool.c
 t_journal_SRCS = regress/unit/t_journal.c routed-engine/journal.c
+t_auth_SRCS =	regress/unit/t_auth.c
+t_binding_SRCS = regress/unit/t_binding.c routed-engine/binding.c
+t_replay_SRCS =	regress/unit/t_replay.c routed-engine/replay.c
 
 .PHONY: all clean check install demo deps bench fuzz
 .SECONDARY:
@@ -77,6 +83,10 @@ $(BIN)/mcgwctl: $(call obj,$(MCGWCTL_SRCS) common/imsg.c common/log.c \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BIN)/mcgw-client: $(call obj,mcgw-client/mcgw-client.c common/auth.c)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 define unit_rule
 regress/unit/$(1): $$(call sanobj,$$($(1)_SRCS) $(COMMON_SRCS) \
     regress/unit/lsan.c)
@@ -97,13 +107,17 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(MANDIR)/man8
 	install -m 0555 $(BIN)/mcgwd $(BIN)/mcgwctl $(DESTDIR)$(SBINDIR)
 	install -m 0555 $(BIN)/mcgwd-dhcpd $(BIN)/mcgwd-routed \
 	    $(DESTDIR)$(LIBEXECDIR)
 	install -m 0444 man/mcgwd.8 man/mcgwctl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0444 man/mcgwd.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 0555 $(BIN)/mcgw-client $(DESTDIR)$(BINDIR)
+	install -m 0444 man/mcgw-client.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 0444 man/mcgwd-auth.7 $(DESTDIR)$(MANDIR)/man7
 
 clean:
 	rm -rf $(B) mcgwd/parse.c $(UNIT_PROGS)

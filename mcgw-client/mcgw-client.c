@@ -1,0 +1,481 @@
+/*
+ * mcgw-client: the client side of mcgwd's connection-authorisation
+ * protocol (mcgwd-auth(7)).  Creates a key pair, or sends one signed
+ * request to the gateway and prints its answer.
+ *
+ * Exit status: 0 success; 1 usage or local error; 2 no answer in time;
+ * 3 only answers with a bad signature or not matching the request;
+ * 10 + result code when the gateway rejected the request (11 to 19); 20
+ * for a result code that this version does not know.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+
+#define EXIT_TIMEOUT		2
+#define EXIT_UNAUTHENTIC	3
+#define EXIT_REJECTED_BASE	10
+#define EXIT_REJECTED_UNKNOWN	20
+#define DEFAULT_TIMEOUT		2	/* seconds per transmission */
+#define RETRANSMISSIONS		3
+
+struct client {
+	const char	*gateway;
+	const char	*port;
+	const char	*bind_addr;
+	const char	*keyfile;
+	const char	*gateway_key;
+	int		 json;
+	int		 timeout;	/* seconds per transmission */
+	uint8_t		 type;
+	const char	*service_id;
+	unsigned char	 sk[AUTH_SK_LEN];
+	unsigned char	 gw_pk[AUTH_PK_LEN];
+	/* The nonce of every transmission: a late answer still counts. */
+	uint8_t		 nonces[RETRANSMISSIONS + 1][AUTH_NONCE_LEN];
+	int		 sent;
+	int		 rejected;	/* answers seen but not accepted */
+};
+
+static void	 usage(void) __attribute__((noreturn));
+static int	 keygen(int, char **);
+static uint8_t	 parse_command(const char *);
+static int	 open_socket(const struct client *);
+static void	 send_request(struct client *, int);
+static int	 answer_accept(struct client *, const uint8_t *, size_t,
+		    struct auth_msg *);
+static int	 wait_answer(struct client *, int, struct auth_msg *);
+static int64_t	 monotonic_ms(void);
+static void	 print_message(FILE *, const char *, size_t);
+static void	 print_text(const struct auth_msg *);
+static void	 print_json(const struct auth_msg *);
+static void	 print_json_string(const char *, size_t);
+static int	 exit_status(const struct auth_msg *);
+
+static void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s keygen keyfile\n"
+	    "       %s [-j] [-b address] [-P gateway-key] [-p port] "
+	    "[-t seconds]\n"
+	    "           -g gateway -k keyfile "
+	    "authorise | refresh | release | status service-id\n",
+	    __progname, __progname);
+	exit(1);
+}
+
+static int
+keygen(int argc, char **argv)
+{
+	unsigned char	 pk[AUTH_PK_LEN], sk[AUTH_SK_LEN];
+	char		 b64[AUTH_PK_B64_LEN], errbuf[512];
+
+	if (argc != 2)
+		usage();
+	if (auth_keygen(argv[1], pk, errbuf, sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
+	/* auth_pubkey_b64 takes a secret key: its second half is pk. */
+	memset(sk, 0, AUTH_PK_LEN);
+	memcpy(sk + AUTH_PK_LEN, pk, AUTH_PK_LEN);
+	if (auth_pubkey_b64(sk, b64, sizeof(b64)) == -1)
+		errx(1, "cannot encode the public key");
+	printf("%s\n", b64);
+	return 0;
+}
+
+static uint8_t
+parse_command(const char *word)
+{
+	if (strcmp(word, "authorise") == 0 || strcmp(word, "authorize") == 0)
+		return AUTH_AUTHORISE;
+	if (strcmp(word, "refresh") == 0)
+		return AUTH_REFRESH;
+	if (strcmp(word, "release") == 0)
+		return AUTH_RELEASE;
+	if (strcmp(word, "status") == 0)
+		return AUTH_STATUS;
+	return 0;
+}
+
+/*
+ * Opens a UDP socket connected to the gateway, so that the kernel drops
+ * datagrams from other sources.
+ */
+static int
+open_socket(const struct client *c)
+{
+	struct addrinfo	 hints, *res, *bres;
+	int		 fd, error;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((error = getaddrinfo(c->gateway, c->port, &hints, &res)) != 0)
+		errx(1, "gateway %s port %s: %s", c->gateway, c->port,
+		    gai_strerror(error));
+	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		err(1, "socket");
+	if (c->bind_addr != NULL) {
+		hints.ai_family = res->ai_family;
+		hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+		error = getaddrinfo(c->bind_addr, NULL, &hints, &bres);
+		if (error != 0)
+			errx(1, "bind address %s: %s", c->bind_addr,
+			    gai_strerror(error));
+		if (bind(fd, bres->ai_addr, bres->ai_addrlen) == -1)
+			err(1, "bind %s", c->bind_addr);
+		freeaddrinfo(bres);
+	}
+	if (connect(fd, res->ai_addr, res->ai_addrlen) == -1)
+		err(1, "connect %s", c->gateway);
+	freeaddrinfo(res);
+	return fd;
+}
+
+/*
+ * Sends transmission number n.  Each one has its own nonce and
+ * timestamp: the gateway rejects a repeated nonce as a replay, so an
+ * identical copy would fail whenever the first one did arrive.
+ */
+static void
+send_request(struct client *c, int fd)
+{
+	struct auth_msg	 m;
+	uint8_t		 buf[AUTH_MAX_MSG];
+	ssize_t		 len;
+
+	memset(&m, 0, sizeof(m));
+	m.type = c->type;
+	m.present = AUTH_HAS(AE_SERVICE_ID) | AUTH_HAS(AE_NONCE) |
+	    AUTH_HAS(AE_TIMESTAMP);
+	m.service_id_len = strlen(c->service_id);
+	memcpy(m.service_id, c->service_id, m.service_id_len);
+	auth_nonce(m.nonce);
+	m.timestamp = time(NULL);
+	memcpy(c->nonces[c->sent], m.nonce, AUTH_NONCE_LEN);
+	c->sent++;
+
+	if ((len = auth_encode(&m, c->sk, buf, sizeof(buf))) == -1)
+		errx(1, "cannot encode the request");
+	/* A lost datagram or an ICMP error is handled by retransmission. */
+	if (send(fd, buf, (size_t)len, 0) == -1 && errno != ECONNREFUSED)
+		warn("send to %s", c->gateway);
+}
+
+/* Returns 1 if a datagram is the answer to one of our transmissions. */
+static int
+answer_accept(struct client *c, const uint8_t *buf, size_t len,
+    struct auth_msg *m)
+{
+	int	 rv, i;
+
+	if ((rv = auth_decode(buf, len, m)) != 0) {
+		warnx("ignoring a malformed answer: %s",
+		    auth_decode_strerror(rv));
+		c->rejected = 1;
+		return 0;
+	}
+	if (m->type != (c->type | AUTH_ANSWER)) {
+		warnx("ignoring a %s message", auth_type_name(m->type));
+		c->rejected = 1;
+		return 0;
+	}
+	if (c->gateway_key != NULL && auth_verify(buf, m, c->gw_pk) != 0) {
+		warnx("ignoring an answer with a bad signature");
+		c->rejected = 1;
+		return 0;
+	}
+	/* A MALFORMED answer may carry no nonce (see mcgwd-auth(7)). */
+	if (!(m->present & AUTH_HAS(AE_NONCE)))
+		return 1;
+	for (i = 0; i < c->sent; i++)
+		if (memcmp(m->nonce, c->nonces[i], AUTH_NONCE_LEN) == 0)
+			return 1;
+	warnx("ignoring an answer to another request");
+	c->rejected = 1;
+	return 0;
+}
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		err(1, "clock_gettime");
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sends the request and waits for a matching answer, retransmitting
+ * with a new nonce after each timeout.  Returns 0 with the answer in m,
+ * or the exit status for no usable answer.
+ */
+static int
+wait_answer(struct client *c, int fd, struct auth_msg *m)
+{
+	struct pollfd	 pfd;
+	uint8_t		 buf[AUTH_MAX_MSG + 1];
+	int64_t		 deadline, left;
+	ssize_t		 n;
+	int		 rv;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (c->sent <= RETRANSMISSIONS) {
+		send_request(c, fd);
+		deadline = monotonic_ms() + (int64_t)c->timeout * 1000;
+		while ((left = deadline - monotonic_ms()) > 0) {
+			rv = poll(&pfd, 1, (int)left);
+			if (rv == -1 && errno != EINTR)
+				err(1, "poll");
+			if (rv <= 0)
+				continue;
+			/* One byte more than the maximum shows oversize. */
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n == -1) {
+				if (errno != ECONNREFUSED && errno != EINTR)
+					warn("recv");
+				continue;
+			}
+			if (answer_accept(c, buf, (size_t)n, m))
+				return 0;
+		}
+	}
+	if (c->rejected) {
+		warnx("no valid answer from %s", c->gateway);
+		return EXIT_UNAUTHENTIC;
+	}
+	warnx("no answer from %s after %d transmissions", c->gateway,
+	    c->sent);
+	return EXIT_TIMEOUT;
+}
+
+/*
+ * Replaces control characters, so that a message cannot drive the
+ * terminal.
+ */
+static void
+print_message(FILE *f, const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		putc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+		    '?' : s[i], f);
+}
+
+static void
+print_text(const struct auth_msg *m)
+{
+	char	 a[INET6_ADDRSTRLEN];
+
+	printf("result %s\n", auth_result_name(m->result));
+	if (m->present & AUTH_HAS(AE_UE_IPV4))
+		printf("ue-ipv4 %s\n", inet_ntop(AF_INET, &m->ue4, a,
+		    sizeof(a)));
+	if (m->present & AUTH_HAS(AE_UE_IPV6))
+		printf("ue-ipv6 %s\n", inet_ntop(AF_INET6, &m->ue6, a,
+		    sizeof(a)));
+	if (m->present & AUTH_HAS(AE_LOCAL_IPV4))
+		printf("local-ipv4 %s\n", inet_ntop(AF_INET, &m->local4, a,
+		    sizeof(a)));
+	if (m->present & AUTH_HAS(AE_LOCAL_IPV6))
+		printf("local-ipv6 %s\n", inet_ntop(AF_INET6, &m->local6, a,
+		    sizeof(a)));
+	if (m->present & AUTH_HAS(AE_LIFETIME))
+		printf("lifetime %u\n", m->lifetime);
+	if (m->present & AUTH_HAS(AE_PORT_RANGE))
+		printf("port-range %u-%u\n", m->port_first, m->port_last);
+	if (m->present & AUTH_HAS(AE_MESSAGE)) {
+		printf("message ");
+		print_message(stdout, m->message, m->message_len);
+		putchar('\n');
+	}
+}
+
+/* Writes a JSON string; the decoder already checked the UTF-8. */
+static void
+print_json_string(const char *s, size_t len)
+{
+	size_t	 i;
+
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			printf("\\%c", s[i]);
+		else if ((unsigned char)s[i] < 0x20)
+			printf("\\u%04x", (unsigned char)s[i]);
+		else
+			putchar(s[i]);
+	}
+	putchar('"');
+}
+
+/* Prints one JSON object; absent elements are null. */
+static void
+print_json(const struct auth_msg *m)
+{
+	char	 a[INET6_ADDRSTRLEN];
+
+	printf("{\"result\":\"%s\",\"result_code\":%u",
+	    auth_result_name(m->result), m->result);
+	printf(",\"ue_ipv4\":");
+	if (m->present & AUTH_HAS(AE_UE_IPV4))
+		printf("\"%s\"", inet_ntop(AF_INET, &m->ue4, a, sizeof(a)));
+	else
+		printf("null");
+	printf(",\"ue_ipv6\":");
+	if (m->present & AUTH_HAS(AE_UE_IPV6))
+		printf("\"%s\"", inet_ntop(AF_INET6, &m->ue6, a, sizeof(a)));
+	else
+		printf("null");
+	printf(",\"local_ipv4\":");
+	if (m->present & AUTH_HAS(AE_LOCAL_IPV4))
+		printf("\"%s\"", inet_ntop(AF_INET, &m->local4, a,
+		    sizeof(a)));
+	else
+		printf("null");
+	printf(",\"local_ipv6\":");
+	if (m->present & AUTH_HAS(AE_LOCAL_IPV6))
+		printf("\"%s\"", inet_ntop(AF_INET6, &m->local6, a,
+		    sizeof(a)));
+	else
+		printf("null");
+	if (m->present & AUTH_HAS(AE_LIFETIME))
+		printf(",\"lifetime\":%u", m->lifetime);
+	else
+		printf(",\"lifetime\":null");
+	if (m->present & AUTH_HAS(AE_PORT_RANGE))
+		printf(",\"port_first\":%u,\"port_last\":%u", m->port_first,
+		    m->port_last);
+	else
+		printf(",\"port_first\":null,\"port_last\":null");
+	printf(",\"message\":");
+	if (m->present & AUTH_HAS(AE_MESSAGE))
+		print_json_string(m->message, m->message_len);
+	else
+		printf("null");
+	printf("}\n");
+}
+
+/* Prints the name of a rejection, and its message, on stderr. */
+static int
+exit_status(const struct auth_msg *m)
+{
+	if (m->result == AUTH_SUCCESS)
+		return 0;
+	fprintf(stderr, "%s", auth_result_name(m->result));
+	if (m->message_len > 0) {
+		fprintf(stderr, ": ");
+		print_message(stderr, m->message, m->message_len);
+	}
+	fprintf(stderr, "\n");
+	if (m->result > AUTH_RESULT_MAX)
+		return EXIT_REJECTED_UNKNOWN;
+	return EXIT_REJECTED_BASE + m->result;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct client	 c;
+	struct auth_msg	 answer;
+	const char	*errstr;
+	char		 errbuf[512];
+	int		 ch, fd, status;
+
+	memset(&c, 0, sizeof(c));
+	c.port = "4767";
+	c.timeout = DEFAULT_TIMEOUT;
+
+	if (auth_init() == -1)
+		errx(1, "libsodium failed to initialise");
+	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
+		return keygen(argc - 1, argv + 1);
+
+	while ((ch = getopt(argc, argv, "b:g:jk:P:p:t:")) != -1) {
+		switch (ch) {
+		case 'b':
+			c.bind_addr = optarg;
+			break;
+		case 'g':
+			c.gateway = optarg;
+			break;
+		case 'j':
+			c.json = 1;
+			break;
+		case 'k':
+			c.keyfile = optarg;
+			break;
+		case 'P':
+			c.gateway_key = optarg;
+			break;
+		case 'p':
+			strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(1, "port %s is %s", optarg, errstr);
+			c.port = optarg;
+			break;
+		case 't':
+			c.timeout = strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL)
+				errx(1, "timeout %s is %s (1 to 3600 "
+				    "seconds)", optarg, errstr);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2 || c.gateway == NULL || c.keyfile == NULL)
+		usage();
+	if ((c.type = parse_command(argv[0])) == 0)
+		usage();
+	c.service_id = argv[1];
+	if (strlen(c.service_id) == 0 ||
+	    strlen(c.service_id) > AUTH_MAX_SERVICE_ID ||
+	    !auth_utf8_valid((const uint8_t *)c.service_id,
+	    strlen(c.service_id)))
+		errx(1, "service ID must be 1 to 255 bytes of UTF-8");
+
+	if (auth_key_load(c.keyfile, c.sk, errbuf, sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
+	if (c.gateway_key == NULL)
+		warnx("warning: no gateway public key (-P): the answer "
+		    "will be unauthenticated");
+	else if (auth_pubkey_decode(c.gateway_key, c.gw_pk) == -1)
+		errx(1, "gateway key %s is not a base64 Ed25519 public key",
+		    c.gateway_key);
+
+	fd = open_socket(&c);
+	status = wait_answer(&c, fd, &answer);
+	close(fd);
+	explicit_bzero(c.sk, sizeof(c.sk));
+	if (status != 0)
+		return status;
+
+	if (c.json)
+		print_json(&answer);
+	else
+		print_text(&answer);
+	fflush(stdout);
+	return exit_status(&answer);
+}
