@@ -1,0 +1,589 @@
+/*
+ * Unit tests for the lease journal (routed-engine/journal.c).  Each
+ * test runs in the fresh working directory that kyua gives it.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+
+#include <atf-c.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mcgw.h"
+#include "../../routed-engine/routed.h"
+
+#define JPATH		"leases.journal"
+#define TABLE_SIZE	(1 << 17)
+#define BASE_ADDR	0x0a000000	/* 10.0.0.0 */
+
+/* Leases restored by a replay, indexed by the low bits of the address. */
+struct table {
+	struct imsg_lease4	*lease;
+	uint8_t			*present;
+	size_t			 count;
+	size_t			 calls;
+};
+
+static struct table	*table_new(void);
+static void		 table_free(struct table *);
+static void		 table_apply(const struct imsg_lease4 *, void *);
+static const struct imsg_lease4 *table_iter(void *);
+static void		 make_lease(struct imsg_lease4 *, uint32_t, uint8_t,
+			    int64_t);
+static void		 write_leases(uint32_t, uint8_t, int64_t);
+static struct table	*replay_all(struct journal *);
+static off_t		 file_size(const char *);
+static void		 patch_file(off_t, const void *, size_t);
+static off_t		 last_record_offset(void);
+static int		 count_set_aside(void);
+
+static uint32_t		 iter_pos;
+
+static struct table *
+table_new(void)
+{
+	struct table	*t;
+
+	ATF_REQUIRE((t = calloc(1, sizeof(*t))) != NULL);
+	ATF_REQUIRE((t->lease = calloc(TABLE_SIZE, sizeof(*t->lease))) !=
+	    NULL);
+	ATF_REQUIRE((t->present = calloc(TABLE_SIZE, 1)) != NULL);
+	return t;
+}
+
+static void
+table_free(struct table *t)
+{
+	free(t->lease);
+	free(t->present);
+	free(t);
+}
+
+/* The same rule as routed: last record wins, LEASE_FREE removes. */
+static void
+table_apply(const struct imsg_lease4 *l, void *arg)
+{
+	struct table	*t = arg;
+	uint32_t	 i = (ntohl(l->addr.s_addr) - BASE_ADDR) % TABLE_SIZE;
+
+	t->calls++;
+	if (l->state == LEASE_FREE) {
+		if (t->present[i])
+			t->count--;
+		t->present[i] = 0;
+		return;
+	}
+	if (!t->present[i])
+		t->count++;
+	t->present[i] = 1;
+	t->lease[i] = *l;
+}
+
+static const struct imsg_lease4 *
+table_iter(void *arg)
+{
+	struct table	*t = arg;
+
+	for (; iter_pos < TABLE_SIZE; iter_pos++)
+		if (t->present[iter_pos])
+			return &t->lease[iter_pos++];
+	return NULL;
+}
+
+static void
+make_lease(struct imsg_lease4 *l, uint32_t i, uint8_t state, int64_t gen)
+{
+	memset(l, 0, sizeof(*l));
+	l->addr.s_addr = htonl(BASE_ADDR + i);
+	snprintf(l->ifname, sizeof(l->ifname), "lan%u", i % 3);
+	l->state = state;
+	l->htype = 1;
+	l->hlen = 6;
+	l->chaddr[0] = 0x02;
+	l->chaddr[2] = i >> 24;
+	l->chaddr[3] = i >> 16;
+	l->chaddr[4] = i >> 8;
+	l->chaddr[5] = i;
+	if (i % 2) {
+		l->cidlen = 7;
+		l->cid[0] = 1;
+		memcpy(l->cid + 1, l->chaddr, 6);
+	}
+	if (i % 5 == 0)
+		l->cidlen = MCGW_MAX_CIDLEN;
+	if (i % 3)
+		snprintf(l->hostname, sizeof(l->hostname), "host-%u-%lld", i,
+		    (long long)gen);
+	l->start = 1700000000 + gen;
+	l->end = l->start + 3600;
+}
+
+/* Appends leases 0 .. n-1 with the given state in one batch. */
+static void
+write_leases(uint32_t n, uint8_t state, int64_t gen)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	uint32_t		 i;
+
+	ATF_REQUIRE(journal_open(&j, JPATH) == 0);
+	ATF_REQUIRE(journal_replay(&j, NULL, NULL) >= 0);
+	for (i = 0; i < n; i++) {
+		make_lease(&l, i, state, gen);
+		ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	}
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_REQUIRE(journal_close(&j) == 0);
+}
+
+static struct table *
+replay_all(struct journal *j)
+{
+	struct table	*t = table_new();
+
+	ATF_REQUIRE(journal_open(j, JPATH) == 0);
+	ATF_REQUIRE(journal_replay(j, table_apply, t) >= 0);
+	return t;
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat	 st;
+
+	ATF_REQUIRE(stat(path, &st) == 0);
+	return st.st_size;
+}
+
+static void
+patch_file(off_t off, const void *data, size_t len)
+{
+	int	 fd;
+
+	ATF_REQUIRE((fd = open(JPATH, O_WRONLY)) != -1);
+	ATF_REQUIRE(pwrite(fd, data, len, off) == (ssize_t)len);
+	close(fd);
+}
+
+/* Walks the record lengths to find where the last record starts. */
+static off_t
+last_record_offset(void)
+{
+	unsigned char	 h[4];
+	off_t		 off = 32, last = -1, size = file_size(JPATH);
+	int		 fd;
+
+	ATF_REQUIRE((fd = open(JPATH, O_RDONLY)) != -1);
+	while (off + 12 <= size) {
+		ATF_REQUIRE(pread(fd, h, 4, off) == 4);
+		last = off;
+		off += 12 + ((uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 |
+		    h[3]);
+	}
+	close(fd);
+	return last;
+}
+
+static int
+count_set_aside(void)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 n = 0;
+
+	ATF_REQUIRE((d = opendir(".")) != NULL);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, JPATH ".corrupt.",
+		    strlen(JPATH ".corrupt.")) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+ATF_TC_WITHOUT_HEAD(journal_create_missing);
+ATF_TC_BODY(journal_create_missing, tc)
+{
+	struct journal	 j;
+
+	log_init(1, 0, "t_journal");
+	ATF_REQUIRE(journal_open(&j, JPATH) == 0);
+	ATF_CHECK_EQ(journal_replay(&j, NULL, NULL), 0);
+	ATF_CHECK_EQ(file_size(JPATH), 32);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	ATF_CHECK(access(JPATH ".tmp", F_OK) == -1);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_replay_last_wins);
+ATF_TC_BODY(journal_replay_last_wins, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	uint32_t		 i;
+
+	log_init(1, 0, "t_journal");
+	write_leases(100, LEASE_ACTIVE, 1);
+	write_leases(50, LEASE_RELEASED, 2);
+	write_leases(10, LEASE_FREE, 3);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->calls, 160);
+	ATF_CHECK_EQ(t->count, 90);
+	ATF_CHECK_EQ(j.records, 160);
+	for (i = 0; i < 100; i++) {
+		if (i < 10) {
+			ATF_CHECK_MSG(!t->present[i], "lease %u not freed", i);
+			continue;
+		}
+		make_lease(&l, i, i < 50 ? LEASE_RELEASED : LEASE_ACTIVE,
+		    i < 50 ? 2 : 1);
+		ATF_CHECK_MSG(t->present[i], "lease %u missing", i);
+		ATF_CHECK_MSG(memcmp(&t->lease[i], &l, sizeof(l)) == 0,
+		    "lease %u differs", i);
+	}
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_torn_tail);
+ATF_TC_BODY(journal_torn_tail, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	off_t			 last, size;
+
+	log_init(1, 0, "t_journal");
+	write_leases(10, LEASE_ACTIVE, 1);
+	last = last_record_offset();
+	size = file_size(JPATH);
+	ATF_REQUIRE(truncate(JPATH, size - 5) == 0);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 9);
+	ATF_CHECK(!t->present[9]);
+	ATF_CHECK_EQ(file_size(JPATH), last);
+
+	/* An append after the cut must replay cleanly. */
+	make_lease(&l, 9, LEASE_ACTIVE, 7);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	size = file_size(JPATH);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK(memcmp(&t->lease[9], &l, sizeof(l)) == 0);
+	ATF_CHECK_EQ(file_size(JPATH), size);
+	ATF_CHECK_EQ(j.records, 10);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_short_header_tail);
+ATF_TC_BODY(journal_short_header_tail, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	off_t		 last;
+
+	log_init(1, 0, "t_journal");
+	write_leases(10, LEASE_ACTIVE, 1);
+	last = last_record_offset();
+	ATF_REQUIRE(truncate(JPATH, last + 5) == 0);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 9);
+	ATF_CHECK_EQ(file_size(JPATH), last);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_crc_mismatch);
+ATF_TC_BODY(journal_crc_mismatch, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	unsigned char	 c;
+	off_t		 last;
+	int		 fd;
+
+	log_init(1, 0, "t_journal");
+	write_leases(10, LEASE_ACTIVE, 1);
+	last = last_record_offset();
+	ATF_REQUIRE((fd = open(JPATH, O_RDONLY)) != -1);
+	ATF_REQUIRE(pread(fd, &c, 1, last + 20) == 1);
+	close(fd);
+	c ^= 0x40;
+	patch_file(last + 20, &c, 1);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 9);
+	ATF_CHECK(!t->present[9]);
+	ATF_CHECK_EQ(file_size(JPATH), last);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_garbage_length);
+ATF_TC_BODY(journal_garbage_length, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	unsigned char	 huge[4] = { 0xff, 0xff, 0xff, 0xf0 };
+	unsigned char	 past[4] = { 0x00, 0x00, 0x10, 0x00 };
+	off_t		 last;
+
+	log_init(1, 0, "t_journal");
+	write_leases(10, LEASE_ACTIVE, 1);
+	last = last_record_offset();
+	patch_file(last, huge, sizeof(huge));
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 9);
+	ATF_CHECK_EQ(file_size(JPATH), last);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	/* A length under the maximum that runs past the end of file. */
+	last = last_record_offset();
+	patch_file(last, past, sizeof(past));
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 8);
+	ATF_CHECK_EQ(file_size(JPATH), last);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_unknown_type);
+ATF_TC_BODY(journal_unknown_type, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	unsigned char	 rec[12 + 5] = { 0, 0, 0, 5, 0, 99, 1, 0 };
+	uint32_t	 crc;
+	off_t		 size;
+	int		 fd;
+
+	log_init(1, 0, "t_journal");
+	write_leases(5, LEASE_ACTIVE, 1);
+	memcpy(rec + 12, "hello", 5);
+	crc = journal_crc32c(journal_crc32c(0, rec + 4, 4), rec + 12, 5);
+	rec[8] = crc >> 24;
+	rec[9] = crc >> 16;
+	rec[10] = crc >> 8;
+	rec[11] = crc;
+	ATF_REQUIRE((fd = open(JPATH, O_WRONLY | O_APPEND)) != -1);
+	ATF_REQUIRE(write(fd, rec, sizeof(rec)) == (ssize_t)sizeof(rec));
+	close(fd);
+	write_leases(10, LEASE_DECLINED, 2);
+	size = file_size(JPATH);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK_EQ(t->lease[9].state, LEASE_DECLINED);
+	ATF_CHECK_EQ(j.records, 16);
+	ATF_CHECK_EQ(j.skipped, 1);
+	ATF_CHECK_EQ(file_size(JPATH), size);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_garbage_header);
+ATF_TC_BODY(journal_garbage_header, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+
+	log_init(1, 0, "t_journal");
+	write_leases(10, LEASE_ACTIVE, 1);
+	patch_file(0, "NOTAJRNL", 8);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 0);
+	ATF_CHECK_EQ(file_size(JPATH), 32);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	ATF_CHECK_EQ(count_set_aside(), 1);
+
+	/* The new journal works. */
+	write_leases(3, LEASE_ACTIVE, 2);
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 3);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	/* A second bad header in the same second keeps both copies. */
+	patch_file(8, "\0\0\0\7", 4);
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	ATF_CHECK_EQ(count_set_aside(), 2);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_compaction);
+ATF_TC_BODY(journal_compaction, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t, *t2;
+	off_t			 before;
+	int64_t			 gen;
+	uint32_t		 i;
+
+	log_init(1, 0, "t_journal");
+	for (gen = 0; gen < 200; gen++)
+		write_leases(20, LEASE_ACTIVE, gen);
+	write_leases(5, LEASE_FREE, 200);
+	before = file_size(JPATH);
+
+	t = replay_all(&j);
+	ATF_REQUIRE_EQ(t->count, 15);
+	ATF_CHECK(journal_need_compact(&j, t->count));
+	iter_pos = 0;
+	ATF_REQUIRE(journal_compact(&j, table_iter, t) == 0);
+	ATF_CHECK_EQ(j.records, 15);
+	ATF_CHECK(file_size(JPATH) < before / 50);
+	ATF_CHECK(!journal_need_compact(&j, t->count));
+
+	/* Appends continue on the new file. */
+	make_lease(&l, 0, LEASE_ACTIVE, 999);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	ATF_CHECK(access(JPATH ".tmp", F_OK) == -1);
+
+	t2 = replay_all(&j);
+	ATF_CHECK_EQ(t2->count, 16);
+	ATF_CHECK_EQ(j.records, 16);
+	ATF_CHECK(memcmp(&t2->lease[0], &l, sizeof(l)) == 0);
+	for (i = 5; i < 20; i++) {
+		make_lease(&l, i, LEASE_ACTIVE, 199);
+		ATF_CHECK_MSG(memcmp(&t2->lease[i], &l, sizeof(l)) == 0,
+		    "lease %u differs after compaction", i);
+	}
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	table_free(t2);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_commit_failure);
+ATF_TC_BODY(journal_commit_failure, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct rlimit		 rl, old;
+	struct table		*t;
+	off_t			 size;
+	uint32_t		 i;
+
+	log_init(1, 0, "t_journal");
+	write_leases(10, LEASE_ACTIVE, 1);
+	size = file_size(JPATH);
+
+	/* A file size limit simulates a full disk. */
+	signal(SIGXFSZ, SIG_IGN);
+	ATF_REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+	ATF_REQUIRE(journal_open(&j, JPATH) == 0);
+	ATF_REQUIRE(journal_replay(&j, NULL, NULL) == 10);
+	rl = old;
+	rl.rlim_cur = size + 100;
+	ATF_REQUIRE(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	for (i = 100; i < 200; i++) {
+		make_lease(&l, i, LEASE_ACTIVE, 2);
+		ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	}
+	ATF_CHECK_EQ(journal_commit(&j), -1);
+	ATF_CHECK_EQ(file_size(JPATH), size);
+
+	/* The next batch succeeds once there is room again. */
+	ATF_REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	make_lease(&l, 50, LEASE_ACTIVE, 3);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_CHECK_EQ(journal_commit(&j), 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 11);
+	ATF_CHECK(t->present[50]);
+	ATF_CHECK(!t->present[100]);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_replay_100k);
+ATF_TC_BODY(journal_replay_100k, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	uint32_t		 i, bad = 0;
+
+	log_init(1, 0, "t_journal");
+	write_leases(100000, LEASE_ACTIVE, 1);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 100000);
+	ATF_CHECK_EQ(j.records, 100000);
+	for (i = 0; i < 100000; i++) {
+		make_lease(&l, i, LEASE_ACTIVE, 1);
+		if (!t->present[i] ||
+		    memcmp(&t->lease[i], &l, sizeof(l)) != 0)
+			bad++;
+	}
+	ATF_CHECK_EQ(bad, 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_decode_limits);
+ATF_TC_BODY(journal_decode_limits, tc)
+{
+	struct imsg_lease4	 l, out;
+	unsigned char		 buf[1024];
+	size_t			 n, k;
+
+	make_lease(&l, 5, LEASE_ACTIVE, 1);
+	ATF_REQUIRE((n = journal_encode_lease(buf, sizeof(buf), &l)) > 0);
+	ATF_CHECK_EQ(journal_decode_lease(buf, n, &out), 0);
+	ATF_CHECK(memcmp(&l, &out, sizeof(l)) == 0);
+	/* Every shorter payload is rejected. */
+	for (k = 0; k < n; k++)
+		ATF_CHECK_MSG(journal_decode_lease(buf, k, &out) == -1,
+		    "length %zu accepted", k);
+	/* Bytes appended by a later writer are ignored. */
+	ATF_CHECK_EQ(journal_decode_lease(buf, n + 8, &out), 0);
+	/* An hlen over 16 is rejected. */
+	buf[6] = 17;
+	ATF_CHECK_EQ(journal_decode_lease(buf, n, &out), -1);
+	ATF_CHECK_EQ(journal_encode_lease(buf, 10, &l), 0);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, journal_create_missing);
+	ATF_TP_ADD_TC(tp, journal_replay_last_wins);
+	ATF_TP_ADD_TC(tp, journal_torn_tail);
+	ATF_TP_ADD_TC(tp, journal_short_header_tail);
+	ATF_TP_ADD_TC(tp, journal_crc_mismatch);
+	ATF_TP_ADD_TC(tp, journal_garbage_length);
+	ATF_TP_ADD_TC(tp, journal_unknown_type);
+	ATF_TP_ADD_TC(tp, journal_garbage_header);
+	ATF_TP_ADD_TC(tp, journal_compaction);
+	ATF_TP_ADD_TC(tp, journal_commit_failure);
+	ATF_TP_ADD_TC(tp, journal_replay_100k);
+	ATF_TP_ADD_TC(tp, journal_decode_limits);
+	return atf_no_error();
+}

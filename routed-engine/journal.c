@@ -1,0 +1,739 @@
+/*
+ * The lease journal: an append-only file of checksummed records, made
+ * durable in batches (group commit), replayed at start and compacted
+ * into a snapshot when superseded records pile up.
+ *
+ * File format, every integer in network byte order:
+ *
+ *	file header, JOURNAL_HDR_SIZE bytes:
+ *	  0  magic "MCGWJRNL"
+ *	  8  u32 format version (1)
+ *	 12  u32 header size (32)
+ *	 16  i64 creation time, seconds since the epoch
+ *	 24  u32 reserved, 0
+ *	 28  u32 CRC-32C of bytes 0-27
+ *
+ *	record, JOURNAL_REC_HDR bytes then the payload:
+ *	  0  u32 payload length
+ *	  4  u16 record type (JOURNAL_REC_*)
+ *	  6  u8  version of that type's encoding
+ *	  7  u8  flags, 0
+ *	  8  u32 CRC-32C of bytes 4-7 and the payload
+ *
+ * Payloads are encoded field by field, so that changing a struct does
+ * not change the file.  A reader ignores bytes past the fields it can
+ * decode, which lets a later version append fields to a record type.
+ *
+ * This file depends only on common/ so that the unit test links it
+ * alone.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mcgw.h"
+#include "routed.h"
+
+#define JOURNAL_MAGIC		"MCGWJRNL"
+#define JOURNAL_VERSION		1
+#define JOURNAL_HDR_SIZE	32
+#define JOURNAL_REC_HDR		12
+/* No record type comes near this; a longer length is corruption. */
+#define JOURNAL_REC_MAX		65536
+/* Replay and compaction move data in chunks of this size. */
+#define JOURNAL_CHUNK		(1024 * 1024)
+#define LEASE4_VERSION		1
+/* addr, state, htype, hlen, cidlen, two string lengths, start, end */
+#define LEASE4_FIXED		(4 + 1 + 1 + 1 + 1 + 1 + 1 + 8 + 8)
+#define LEASE4_MAX		(LEASE4_FIXED + MCGW_MAX_HWLEN + \
+				    MCGW_MAX_CIDLEN + IF_NAMESIZE + \
+				    MCGW_HOSTNAME_LEN)
+
+static uint32_t	 crc32c_table[256];
+
+static void	 crc32c_init(void);
+static void	 put16(unsigned char *, uint16_t);
+static void	 put32(unsigned char *, uint32_t);
+static void	 put64(unsigned char *, uint64_t);
+static uint16_t	 get16(const unsigned char *);
+static uint32_t	 get32(const unsigned char *);
+static uint64_t	 get64(const unsigned char *);
+static int	 write_all(int, const void *, size_t);
+static int	 pwrite_all(int, const void *, size_t, off_t);
+static int	 fsync_dir(const char *);
+static void	 header_encode(unsigned char *, int64_t);
+static const char *header_check(const unsigned char *, size_t, int64_t *);
+static uint32_t	 record_crc(const unsigned char *, size_t);
+static size_t	 record_encode(unsigned char *, size_t,
+		    const struct imsg_lease4 *);
+static int	 journal_set_aside(struct journal *, const char *);
+static int	 journal_write_snapshot(struct journal *, journal_lease_iter,
+		    void *);
+static void	 journal_cut(struct journal *, off_t, off_t, const char *);
+static void	 journal_record(struct journal *, const unsigned char *,
+		    off_t, journal_lease_cb, void *, int64_t *);
+
+/* CRC-32C (Castagnoli), reflected polynomial 0x82f63b78. */
+static void
+crc32c_init(void)
+{
+	uint32_t	 c;
+	int		 i, k;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82f63b78 : c >> 1;
+		crc32c_table[i] = c;
+	}
+}
+
+/* Extends crc (0 to start) over len bytes of data. */
+uint32_t
+journal_crc32c(uint32_t crc, const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+
+	if (crc32c_table[1] == 0)
+		crc32c_init();
+	crc = ~crc;
+	while (len-- > 0)
+		crc = crc32c_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static void
+put16(unsigned char *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint16_t
+get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char	*p = data;
+	ssize_t			 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int
+pwrite_all(int fd, const void *data, size_t len, off_t off)
+{
+	const unsigned char	*p = data;
+	ssize_t			 n;
+
+	while (len > 0) {
+		if ((n = pwrite(fd, p, len, off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/* A rename or a new file is durable only once its directory is synced. */
+static int
+fsync_dir(const char *dir)
+{
+	int	 fd, r;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+static void
+header_encode(unsigned char *p, int64_t created)
+{
+	memset(p, 0, JOURNAL_HDR_SIZE);
+	memcpy(p, JOURNAL_MAGIC, 8);
+	put32(p + 8, JOURNAL_VERSION);
+	put32(p + 12, JOURNAL_HDR_SIZE);
+	put64(p + 16, (uint64_t)created);
+	put32(p + 28, journal_crc32c(0, p, 28));
+}
+
+/* Returns NULL for a good header, else what is wrong with it. */
+static const char *
+header_check(const unsigned char *p, size_t len, int64_t *created)
+{
+	if (len < JOURNAL_HDR_SIZE)
+		return "short file header";
+	if (memcmp(p, JOURNAL_MAGIC, 8) != 0)
+		return "bad magic";
+	if (get32(p + 28) != journal_crc32c(0, p, 28))
+		return "file header checksum mismatch";
+	if (get32(p + 8) != JOURNAL_VERSION)
+		return "unsupported format version";
+	if (get32(p + 12) != JOURNAL_HDR_SIZE)
+		return "unsupported file header size";
+	*created = (int64_t)get64(p + 16);
+	return NULL;
+}
+
+/* Returns the payload size, or 0 if it does not fit in len. */
+size_t
+journal_encode_lease(unsigned char *p, size_t len,
+    const struct imsg_lease4 *l)
+{
+	size_t	 hlen, iflen, hnlen, n;
+
+	hlen = l->hlen > MCGW_MAX_HWLEN ? MCGW_MAX_HWLEN : l->hlen;
+	iflen = strnlen(l->ifname, sizeof(l->ifname) - 1);
+	hnlen = strnlen(l->hostname, sizeof(l->hostname) - 1);
+	n = LEASE4_FIXED + hlen + l->cidlen + iflen + hnlen;
+	if (n > len)
+		return 0;
+
+	memcpy(p, &l->addr.s_addr, 4);	/* already network byte order */
+	p += 4;
+	*p++ = l->state;
+	*p++ = l->htype;
+	*p++ = hlen;
+	memcpy(p, l->chaddr, hlen);
+	p += hlen;
+	*p++ = l->cidlen;
+	memcpy(p, l->cid, l->cidlen);
+	p += l->cidlen;
+	*p++ = iflen;
+	memcpy(p, l->ifname, iflen);
+	p += iflen;
+	*p++ = hnlen;
+	memcpy(p, l->hostname, hnlen);
+	p += hnlen;
+	put64(p, (uint64_t)l->start);
+	put64(p + 8, (uint64_t)l->end);
+	return n;
+}
+
+/* Decodes a version 1 lease payload; -1 if it is malformed. */
+int
+journal_decode_lease(const unsigned char *p, size_t len,
+    struct imsg_lease4 *l)
+{
+	const unsigned char	*end = p + len;
+	size_t			 n;
+
+	memset(l, 0, sizeof(*l));
+	if (len < LEASE4_FIXED)
+		return -1;
+	memcpy(&l->addr.s_addr, p, 4);
+	p += 4;
+	l->state = *p++;
+	l->htype = *p++;
+	if (l->state > LEASE_ABANDONED || l->state == LEASE_OFFERED)
+		return -1;
+
+	if ((n = *p++) > MCGW_MAX_HWLEN || (size_t)(end - p) < n + 1)
+		return -1;
+	l->hlen = n;
+	memcpy(l->chaddr, p, n);
+	p += n;
+	n = *p++;
+	if ((size_t)(end - p) < n + 1)
+		return -1;
+	l->cidlen = n;
+	memcpy(l->cid, p, n);
+	p += n;
+	if ((n = *p++) >= sizeof(l->ifname) || (size_t)(end - p) < n + 1)
+		return -1;
+	memcpy(l->ifname, p, n);
+	p += n;
+	if ((n = *p++) >= sizeof(l->hostname) || (size_t)(end - p) < n + 16)
+		return -1;
+	memcpy(l->hostname, p, n);
+	p += n;
+	l->start = (int64_t)get64(p);
+	l->end = (int64_t)get64(p + 8);
+	/* Bytes past end were appended by a later writer: ignore them. */
+	return 0;
+}
+
+/* The checksum covers type, version, flags and the payload. */
+static uint32_t
+record_crc(const unsigned char *rec, size_t plen)
+{
+	return journal_crc32c(journal_crc32c(0, rec + 4, 4),
+	    rec + JOURNAL_REC_HDR, plen);
+}
+
+/* Encodes a whole lease record; returns its size, 0 if len is short. */
+static size_t
+record_encode(unsigned char *p, size_t len, const struct imsg_lease4 *l)
+{
+	size_t	 n;
+
+	if (len < JOURNAL_REC_HDR)
+		return 0;
+	n = journal_encode_lease(p + JOURNAL_REC_HDR, len - JOURNAL_REC_HDR,
+	    l);
+	if (n == 0)
+		return 0;
+	put32(p, n);
+	put16(p + 4, JOURNAL_REC_LEASE4);
+	p[6] = LEASE4_VERSION;
+	p[7] = 0;
+	put32(p + 8, record_crc(p, n));
+	return JOURNAL_REC_HDR + n;
+}
+
+int
+journal_open(struct journal *j, const char *path)
+{
+	unsigned char	 hdr[JOURNAL_HDR_SIZE];
+	struct stat	 st;
+	const char	*slash, *reason;
+	ssize_t		 n;
+	int		 r;
+
+	memset(j, 0, sizeof(*j));
+	j->fd = -1;
+	r = snprintf(j->path, sizeof(j->path), "%s", path);
+	if (r < 0 || (size_t)r >= sizeof(j->path))
+		goto toolong;
+	r = snprintf(j->tmppath, sizeof(j->tmppath), "%s.tmp", path);
+	if (r < 0 || (size_t)r >= sizeof(j->tmppath))
+		goto toolong;
+	if ((slash = strrchr(path, '/')) == NULL)
+		strlcpy(j->dir, ".", sizeof(j->dir));
+	else if (slash == path)
+		strlcpy(j->dir, "/", sizeof(j->dir));
+	else
+		snprintf(j->dir, sizeof(j->dir), "%.*s", (int)(slash - path),
+		    path);
+
+	if ((j->fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT) {
+			log_warn("%s: open %s", __func__, path);
+			return -1;
+		}
+		log_info("creating journal %s", path);
+		return journal_write_snapshot(j, NULL, NULL);
+	}
+	if (fstat(j->fd, &st) == -1) {
+		log_warn("%s: fstat %s", __func__, path);
+		close(j->fd);
+		return -1;
+	}
+	do {
+		n = pread(j->fd, hdr, sizeof(hdr), 0);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		log_warn("%s: read %s", __func__, path);
+		close(j->fd);
+		return -1;
+	}
+	if ((reason = header_check(hdr, n, &j->created)) != NULL)
+		return journal_set_aside(j, reason);
+	j->size = st.st_size;
+	j->bytes = 0;
+	return 0;
+
+ toolong:
+	log_warnx("%s: journal path too long: %s", __func__, path);
+	errno = ENAMETOOLONG;
+	return -1;
+}
+
+/*
+ * A file whose header is not ours cannot be replayed.  Keep it for the
+ * operator under another name, and start with an empty journal rather
+ * than refusing to serve.
+ */
+static int
+journal_set_aside(struct journal *j, const char *reason)
+{
+	char	 name[1100];
+	int	 i, r;
+
+	close(j->fd);
+	j->fd = -1;
+	/* Never replace an earlier copy set aside in the same second. */
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), i == 0 ? "%s%s.%lld" :
+		    "%s%s.%lld.%d", j->path, JOURNAL_CORRUPT_SUFFIX,
+		    (long long)time(NULL), i);
+		r = renameat2(AT_FDCWD, j->path, AT_FDCWD, name,
+		    RENAME_NOREPLACE);
+		if (r == 0 || errno != EEXIST)
+			break;
+	}
+	if (r == -1) {
+		log_warn("%s: rename %s to %s", __func__, j->path, name);
+		return -1;
+	}
+	log_warnx("journal %s is not usable (%s): moved it to %s, "
+	    "starting with no stored leases", j->path, reason, name);
+	return journal_write_snapshot(j, NULL, NULL);
+}
+
+/*
+ * Writes a header and one record per lease that iter returns (none
+ * when iter is NULL) to the temporary file, syncs it, renames it over
+ * the journal and syncs the directory.  The old file stays in use
+ * until the new one is durable, and the descriptor of the temporary
+ * file becomes the journal's, so no reopen can fail afterwards.
+ */
+static int
+journal_write_snapshot(struct journal *j, journal_lease_iter iter, void *arg)
+{
+	const struct imsg_lease4	*l;
+	unsigned char			*buf;
+	size_t				 len, n;
+	uint64_t			 records = 0;
+	off_t				 size;
+	int64_t				 now = time(NULL);
+	int				 fd;
+
+	if ((buf = malloc(JOURNAL_CHUNK)) == NULL) {
+		log_warn("%s", __func__);
+		return -1;
+	}
+	if (unlink(j->tmppath) == -1 && errno != ENOENT)
+		log_warn("%s: unlink %s", __func__, j->tmppath);
+	fd = open(j->tmppath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_warn("%s: open %s", __func__, j->tmppath);
+		free(buf);
+		return -1;
+	}
+
+	header_encode(buf, now);
+	len = size = JOURNAL_HDR_SIZE;
+	while (iter != NULL && (l = iter(arg)) != NULL) {
+		if (JOURNAL_CHUNK - len < JOURNAL_REC_HDR + LEASE4_MAX) {
+			if (write_all(fd, buf, len) == -1)
+				goto fail;
+			len = 0;
+		}
+		n = record_encode(buf + len, JOURNAL_CHUNK - len, l);
+		len += n;
+		size += n;
+		records++;
+	}
+	if (write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+		goto fail;
+	if (rename(j->tmppath, j->path) == -1)
+		goto fail;
+	free(buf);
+	if (fsync_dir(j->dir) == -1)
+		log_warn("%s: fsync %s", __func__, j->dir);
+
+	if (j->fd != -1)
+		close(j->fd);
+	j->fd = fd;
+	j->created = now;
+	j->size = size;
+	j->tail_dirty = 0;
+	j->records = records;
+	return 0;
+
+ fail:
+	log_warn("%s: writing %s", __func__, j->tmppath);
+	if (fd != -1)
+		close(fd);
+	unlink(j->tmppath);
+	free(buf);
+	return -1;
+}
+
+static void
+journal_cut(struct journal *j, off_t good, off_t filesize,
+    const char *reason)
+{
+	log_warnx("journal %s: %s at offset %lld, cutting %lld bytes",
+	    j->path, reason, (long long)good, (long long)(filesize - good));
+	j->size = good;
+	if (ftruncate(j->fd, good) == -1 || fsync(j->fd) == -1) {
+		/* journal_commit() retries before its next write. */
+		log_warn("%s: truncate %s", __func__, j->path);
+		j->tail_dirty = 1;
+	}
+}
+
+/* Handles one record whose checksum is good. */
+static void
+journal_record(struct journal *j, const unsigned char *p, off_t off,
+    journal_lease_cb cb, void *arg, int64_t *nleases)
+{
+	struct imsg_lease4	 l;
+	uint32_t		 len = get32(p);
+	uint16_t		 type = get16(p + 4);
+
+	j->records++;
+	if (type != JOURNAL_REC_LEASE4 || p[6] != LEASE4_VERSION) {
+		/* Written by a later version: keep it, but skip it. */
+		if (j->skipped++ < 10)
+			log_warnx("journal %s: skipping record type %u "
+			    "version %u at offset %lld", j->path, type, p[6],
+			    (long long)off);
+		return;
+	}
+	if (journal_decode_lease(p + JOURNAL_REC_HDR, len, &l) == -1) {
+		if (j->skipped++ < 10)
+			log_warnx("journal %s: skipping malformed lease "
+			    "record at offset %lld", j->path, (long long)off);
+		return;
+	}
+	(*nleases)++;
+	if (cb != NULL)
+		cb(&l, arg);
+}
+
+int64_t
+journal_replay(struct journal *j, journal_lease_cb cb, void *arg)
+{
+	unsigned char	*buf, *p;
+	const size_t	 bufsize = JOURNAL_CHUNK + JOURNAL_REC_HDR +
+			    JOURNAL_REC_MAX;
+	size_t		 len = 0, pos = 0, avail, need;
+	off_t		 base = JOURNAL_HDR_SIZE, filesize;
+	struct stat	 st;
+	const char	*reason = NULL;
+	int64_t		 nleases = 0;
+	ssize_t		 n;
+	int		 eof = 0;
+	uint32_t	 plen;
+
+	if (fstat(j->fd, &st) == -1) {
+		log_warn("%s: fstat %s", __func__, j->path);
+		return -1;
+	}
+	filesize = st.st_size;
+	if ((buf = malloc(bufsize)) == NULL) {
+		log_warn("%s", __func__);
+		return -1;
+	}
+	j->records = 0;
+	j->skipped = 0;
+
+	for (;;) {
+		avail = len - pos;
+		p = buf + pos;
+		need = JOURNAL_REC_HDR;
+		if (avail >= JOURNAL_REC_HDR) {
+			if ((plen = get32(p)) > JOURNAL_REC_MAX) {
+				reason = "record length over the maximum";
+				break;
+			}
+			need += plen;
+		}
+		if (avail < need) {
+			if (eof) {
+				if (avail > 0)
+					reason = avail < JOURNAL_REC_HDR ?
+					    "short record header" :
+					    "record runs past the end of file";
+				break;
+			}
+			/* Refill: keep the partial record, read a chunk. */
+			memmove(buf, p, avail);
+			base += pos;
+			pos = 0;
+			len = avail;
+			n = pread(j->fd, buf + len, bufsize - len, base + len);
+			if (n == -1) {
+				if (errno == EINTR)
+					continue;
+				log_warn("%s: read %s", __func__, j->path);
+				free(buf);
+				return -1;
+			}
+			if (n == 0)
+				eof = 1;
+			len += n;
+			continue;
+		}
+		if (get32(p + 8) != record_crc(p, need - JOURNAL_REC_HDR)) {
+			reason = "record checksum mismatch";
+			break;
+		}
+		journal_record(j, p, base + pos, cb, arg, &nleases);
+		pos += need;
+	}
+	free(buf);
+
+	j->size = base + pos;
+	if (reason != NULL)
+		journal_cut(j, j->size, filesize, reason);
+	if (j->skipped > 0)
+		log_warnx("journal %s: skipped %llu records it cannot read",
+		    j->path, (unsigned long long)j->skipped);
+	log_info("journal %s: replayed %llu records, %lld leases", j->path,
+	    (unsigned long long)j->records, (long long)nleases);
+	return nleases;
+}
+
+int
+journal_add_lease(struct journal *j, const struct imsg_lease4 *l)
+{
+	unsigned char	*nbuf;
+	size_t		 nsize, n;
+
+	if (j->bufsize - j->buflen < JOURNAL_REC_HDR + LEASE4_MAX) {
+		nsize = j->bufsize == 0 ? 64 * 1024 : j->bufsize * 2;
+		if ((nbuf = realloc(j->buf, nsize)) == NULL)
+			return -1;
+		j->buf = nbuf;
+		j->bufsize = nsize;
+	}
+	n = record_encode(j->buf + j->buflen, j->bufsize - j->buflen, l);
+	j->buflen += n;
+	j->pending++;
+	return 0;
+}
+
+int
+journal_commit(struct journal *j)
+{
+	int	 saved_errno;
+
+	if (j->pending == 0)
+		return 0;
+	if (j->tail_dirty) {
+		if (ftruncate(j->fd, j->size) == -1)
+			goto fail;
+		j->tail_dirty = 0;
+	}
+	if (pwrite_all(j->fd, j->buf, j->buflen, j->size) == -1 ||
+	    fdatasync(j->fd) == -1)
+		goto fail;
+
+	j->size += j->buflen;
+	j->records += j->pending;
+	j->bytes += j->buflen;
+	j->syncs++;
+	j->buflen = 0;
+	j->pending = 0;
+	return 0;
+
+ fail:
+	/*
+	 * The caller reports the batch as failed, so none of it may
+	 * survive: cut the file back to its last durable record.  Later
+	 * batches are written at that offset in any case.
+	 */
+	saved_errno = errno;
+	if (ftruncate(j->fd, j->size) == -1 || fsync(j->fd) == -1)
+		j->tail_dirty = 1;
+	j->buflen = 0;
+	j->pending = 0;
+	errno = saved_errno;
+	return -1;
+}
+
+/*
+ * Compact once the file holds more than twice the live records plus
+ * 1024.  The file then stays within about three times its live size.
+ * Each snapshot of N records follows at least N + 1024 appends, which
+ * spreads its cost over them.
+ */
+int
+journal_need_compact(const struct journal *j, uint64_t live)
+{
+	return j->records > live * 2 + 1024;
+}
+
+int
+journal_compact(struct journal *j, journal_lease_iter iter, void *arg)
+{
+	uint64_t	 before = j->records;
+	off_t		 size = j->size;
+
+	if (j->pending != 0) {
+		log_warnx("%s: batch pending", __func__);
+		return -1;
+	}
+	if (journal_write_snapshot(j, iter, arg) == -1)
+		return -1;
+	log_info("journal %s compacted: %llu records, %lld bytes "
+	    "(was %llu, %lld)", j->path, (unsigned long long)j->records,
+	    (long long)j->size, (unsigned long long)before, (long long)size);
+	return 0;
+}
+
+int
+journal_close(struct journal *j)
+{
+	int	 r = 0;
+
+	if (j->fd != -1) {
+		if (journal_commit(j) == -1)
+			r = -1;
+		if (fdatasync(j->fd) == -1)
+			r = -1;
+		if (close(j->fd) == -1)
+			r = -1;
+		j->fd = -1;
+	}
+	free(j->buf);
+	j->buf = NULL;
+	j->buflen = j->bufsize = 0;
+	return r;
+}
