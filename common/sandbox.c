@@ -42,7 +42,7 @@ static const int common_calls[] = {
 	SCMP_SYS(rt_sigaction), SCMP_SYS(restart_syscall),
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(getuid),
 	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
-	SCMP_SYS(sched_yield), SCMP_SYS(pipe2),
+	SCMP_SYS(sched_yield), SCMP_SYS(poll), SCMP_SYS(ppoll),
 };
 
 /* The routed-engine keeps its journal and accepts control sessions. */
@@ -126,6 +126,9 @@ sandbox_seccomp(enum sandbox_role role)
 	    SCMP_A1(SCMP_CMP_EQ, F_GETFD));
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 	    SCMP_A1(SCMP_CMP_EQ, F_SETFD));
+	/* imsg_read() probes for a free descriptor slot with a dup. */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC));
 	/*
 	 * syslog(3) reconnects with socket and connect when syslogd went
 	 * away; fail those calls quietly instead of killing the engine.
@@ -194,9 +197,11 @@ sandbox_enter(enum sandbox_role role, const char *user, const char *root,
 		fatal("prctl PR_SET_DUMPABLE");
 
 	sandbox_rlimit(RLIMIT_CORE, 0);
+	/*
+	 * No RLIMIT_FSIZE for dhcpd: with -d its stderr may be a file, and
+	 * the seccomp list already keeps it from opening one.
+	 */
 	sandbox_rlimit(RLIMIT_NOFILE, role == SANDBOX_ROUTED ? 128 : 512);
-	if (role == SANDBOX_DHCPD)
-		sandbox_rlimit(RLIMIT_FSIZE, 0);
 
 	if (debug) {
 		memset(&sa, 0, sizeof(sa));

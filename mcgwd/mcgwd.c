@@ -44,6 +44,7 @@ struct engine {
 	struct imsgbuf	 ibuf;
 	struct event	 ev;
 	short		 events;
+	int		 ev_set;
 };
 
 /* An interface whose sockets dhcpd already has. */
@@ -74,6 +75,8 @@ static void	ifaces_prepare(struct mcgwd_conf *);
 static void	ifaces_send_sockets(const struct mcgwd_conf *);
 static int	reload(void);
 static void	shutdown_engines(void);
+static void	engine_lost(struct engine *) __attribute__((noreturn));
+static void	log_child_status(const char *, pid_t, int);
 
 static void
 usage(void)
@@ -159,7 +162,9 @@ engine_event_add(struct engine *e)
 	e->events = EV_READ;
 	if (e->ibuf.w.queued)
 		e->events |= EV_WRITE;
-	event_del(&e->ev);
+	if (e->ev_set)
+		event_del(&e->ev);
+	e->ev_set = 1;
 	event_set(&e->ev, e->ibuf.fd, e->events, engine_dispatch, e);
 	event_add(&e->ev, NULL);
 }
@@ -221,17 +226,20 @@ engine_dispatch(int fd, short event, void *arg)
 
 	(void)fd;
 	if (event & EV_READ) {
-		if ((n = imsg_read(&e->ibuf)) == -1 && errno != EAGAIN)
-			fatal("%s: imsg_read", e->name);
-		if (n == 0) {
+		n = imsg_read(&e->ibuf);
+		if ((n == -1 && errno != EAGAIN) || n == 0) {
 			if (shutting_down)
 				return;
-			fatalx("%s engine closed its pipe", e->name);
+			engine_lost(e);
 		}
 	}
 	if (event & EV_WRITE) {
-		if (msgbuf_write(&e->ibuf.w) == -1 && errno != EAGAIN)
-			fatal("%s: msgbuf_write", e->name);
+		n = msgbuf_write(&e->ibuf.w);
+		if ((n == -1 && errno != EAGAIN) || n == 0) {
+			if (shutting_down)
+				return;
+			engine_lost(e);
+		}
 	}
 	for (;;) {
 		if ((n = imsg_get(&e->ibuf, &imsg)) == -1)
@@ -423,6 +431,31 @@ log_child_status(const char *name, pid_t pid, int status)
 		    " (seccomp: rerun with -S to name the call)" : "");
 }
 
+/*
+ * An engine's pipe broke: the engine is dead or dying.  Its exit status
+ * says why, so wait for it briefly before stopping the daemon.
+ */
+static void
+engine_lost(struct engine *e)
+{
+	pid_t	 pid = e->pid;
+	int	 status, i;
+
+	for (i = 0; i < 20 && pid > 0; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			log_child_status(e->name, pid, status);
+			e->pid = 0;
+			break;
+		}
+		usleep(50000);
+	}
+	if (e->pid > 0)
+		log_warnx("%s engine (pid %d) closed its pipe", e->name, pid);
+	shutdown_engines();
+	log_warnx("stopping so that the service manager restarts mcgwd");
+	exit(1);
+}
+
 static void
 sig_chld(void)
 {
@@ -439,10 +472,7 @@ sig_chld(void)
 		if (shutting_down)
 			continue;
 		log_child_status(e->name, pid, status);
-		shutdown_engines();
-		log_warnx("stopping so that the service manager restarts "
-		    "mcgwd");
-		exit(1);
+		engine_lost(e);
 	}
 }
 
