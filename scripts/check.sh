@@ -14,7 +14,7 @@ status=$?
 kyua report --results-file="$results" --verbose \
     --results-filter=broken,failed >"$results.txt" 2>&1
 cat "$results.txt"
-summary=$(kyua report --results-file="$results" | tail -n 1)
+summary=$(kyua report --results-file="$results" | grep '^Test cases:')
 rm -f "$results" "$results.txt"
 
 # "Test cases: 12 total, 1 skipped, 0 expected failures, 0 broken, 1 failed"

@@ -18,6 +18,10 @@ net_init()
 	NS=$(cat ns.prefix)
 	GW="${NS}gw"
 	mkdir -p state
+	# A command, not a function, so that atf_check can run it.
+	printf '#!/bin/sh\nexec "%s" -s "%s" "$@"\n' "$MCGWCTL" \
+	    "$PWD/ctl.sock" >mcgwctl
+	chmod +x mcgwctl
 }
 
 ns_exec()
@@ -73,13 +77,14 @@ EOF
 
 mcgwctl()
 {
-	"$MCGWCTL" -s "$PWD/ctl.sock" "$@"
+	./mcgwctl "$@"
 }
 
 # Starts mcgwd in the gateway namespace and waits until dhcpd serves.
 mcgwd_start()
 {
-	ns_exec "$GW" "$MCGWD" -d -v -f "$PWD/mcgwd.conf" \
+	# Not through ns_exec: $! must be mcgwd itself, not a subshell.
+	ip netns exec "$GW" "$MCGWD" -d -v -f "$PWD/mcgwd.conf" \
 	    -s "$PWD/ctl.sock" >>mcgwd.log 2>&1 &
 	echo $! >mcgwd.pid
 	echo $! >>pids.list
@@ -122,7 +127,7 @@ write_client_script()
 {
 	cat >client-script <<'EOF'
 #!/bin/sh
-log="$(dirname "$0")/events.$(ip netns identify)"
+log="@LOG@"
 case "${1:-}" in
 bound|renew)
 	echo "$1 $ip" >>"$log"
@@ -158,7 +163,15 @@ EXPIRE|FAIL|RELEASE|STOP)
 esac
 exit 0
 EOF
-	chmod +x client-script
+}
+
+# client_script NS: the hook script of one client namespace, which logs
+# to events.NS (dhcpcd's private /run hides "ip netns identify").
+client_script()
+{
+	sed "s|@LOG@|$PWD/events.$1|" client-script >"client-script.$1"
+	chmod +x "client-script.$1"
+	echo "$PWD/client-script.$1"
 }
 
 # dhclient_run NS ARGS...: dhclient with private lease, pid and script.
@@ -166,7 +179,7 @@ dhclient_run()
 {
 	c=$1
 	shift
-	ns_exec "$c" dhclient -4 -sf "$PWD/client-script" \
+	ns_exec "$c" dhclient -4 -sf "$(client_script "$c")" \
 	    -lf "$PWD/dhclient.$c.leases" -pf "$PWD/dhclient.$c.pid" "$@"
 }
 
@@ -175,7 +188,20 @@ udhcpc_run()
 {
 	c=$1
 	shift
-	ns_exec "$c" udhcpc -i eth0 -s "$PWD/client-script" "$@"
+	ns_exec "$c" udhcpc -i eth0 -s "$(client_script "$c")" "$@"
+}
+
+# udhcpc_start NS ARGS...: udhcpc in the background; its PID goes to
+# udhcpc.NS.pid, so that signals reach udhcpc and not a subshell.
+udhcpc_start()
+{
+	c=$1
+	shift
+	script=$(client_script "$c")
+	ip netns exec "$c" udhcpc -i eth0 -s "$script" "$@" \
+	    >"udhcpc.$c.out" 2>&1 &
+	echo $! >"udhcpc.$c.pid"
+	echo $! >>pids.list
 }
 
 # dhcpcd_run NS COMMANDS: runs shell commands in the client namespace
@@ -197,7 +223,7 @@ EOF
 		mount --bind '$PWD/dhcpcd.$c/run' /run &&
 		mount --bind '$PWD/dhcpcd.$c/lib' /var/lib/dhcpcd &&
 		dhcpcd() { command dhcpcd -f '$PWD/dhcpcd.conf' \
-		    -c '$PWD/client-script' \"\$@\"; } && $*"
+		    -c '$(client_script "$c")' \"\$@\"; } && $*"
 }
 
 # wait_event NS PATTERN SECONDS: waits for a client event matching
