@@ -124,6 +124,34 @@ enum imsg_type {
 	IMSG_CTL_RESULT,	/* struct imsg_result: the request's outcome */
 	IMSG_CTL_END,		/* no payload: the answer is complete */
 
+	/*
+	 * Connection authorisation and bindings.  The payload structures
+	 * of these live in routed-engine/binding.h and common/auth.h until
+	 * they are moved here.
+	 */
+	IMSG_RECONF_AUTH,	/* parent -> routed: authorisation settings */
+	IMSG_RECONF_AUTH_KEY,	/* parent -> routed: one service ID's key */
+	IMSG_AUTH_SOCKET,	/* parent -> routed: struct imsg_socket, fd */
+	IMSG_BINDING_HOLD,	/* routed -> dhcpd: keep an address for a binding */
+	IMSG_CTL_SHOW_BINDINGS,	/* mcgwctl -> routed */
+	IMSG_CTL_BINDING,	/* routed -> mcgwctl */
+	IMSG_CTL_SHOW_HISTORY,	/* mcgwctl -> routed */
+	IMSG_CTL_HISTORY,	/* routed -> mcgwctl */
+	IMSG_CTL_CLEAR_BINDING,	/* mcgwctl -> routed (read-write socket) */
+
+	/* Uplink, framed routing and NAT (the parent checks every change). */
+	IMSG_RECONF_FRAMED,	/* parent -> engines: one framed route */
+	IMSG_UPLINK_ADDR,	/* parent -> engines: the UE IP changed */
+	IMSG_NAT_ADD,		/* routed -> parent: SNAT rule for a binding */
+	IMSG_NAT_DEL,		/* routed -> parent */
+	IMSG_ROUTE_ADD,		/* engine -> parent: route for a prefix */
+	IMSG_ROUTE_DEL,		/* engine -> parent */
+	IMSG_KERNEL_RESULT,	/* parent -> engine: outcome of a change */
+	IMSG_CTL_SHOW_ROUTES,	/* mcgwctl -> routed -> parent */
+	IMSG_CTL_ROUTE,		/* parent -> routed -> mcgwctl */
+	IMSG_CTL_SHOW_FRAMED,	/* mcgwctl -> routed */
+	IMSG_CTL_FRAMED,	/* routed -> mcgwctl: one RADIUS attribute */
+
 	IMSG_MAX
 };
 
