@@ -90,7 +90,7 @@ enum imsg_type {
 	IMSG_CTL_LOG_VERBOSE,	/* int verbosity; also parent -> dhcpd */
 
 	/* parent -> routed */
-	IMSG_CTL_RELOAD_DONE,	/* peerid: control session; struct imsg_result */
+	IMSG_CTL_RELOAD_DONE,	/* peerid: session; struct imsg_result */
 
 	/* routed -> dhcpd: the stored leases, before dhcpd answers anyone */
 	IMSG_LEASE_RESTORE,	/* struct imsg_lease4 */
@@ -132,7 +132,7 @@ enum imsg_type {
 	IMSG_RECONF_AUTH,	/* parent -> routed: authorisation settings */
 	IMSG_RECONF_AUTH_KEY,	/* parent -> routed: one service ID's key */
 	IMSG_AUTH_SOCKET,	/* parent -> routed: struct imsg_socket, fd */
-	IMSG_BINDING_HOLD,	/* routed -> dhcpd: keep an address for a binding */
+	IMSG_BINDING_HOLD,	/* routed -> dhcpd: keep a bound address */
 	IMSG_CTL_SHOW_BINDINGS,	/* mcgwctl -> routed */
 	IMSG_CTL_BINDING,	/* routed -> mcgwctl */
 	IMSG_CTL_SHOW_HISTORY,	/* mcgwctl -> routed */
@@ -204,7 +204,7 @@ struct imsg_option {
 
 struct imsg_host {
 	char		 name[MCGW_HOSTNAME_LEN];
-	uint8_t		 htype;		/* 1: Ethernet; 0: no hardware address */
+	uint8_t		 htype;		/* 1: Ethernet; 0: none */
 	uint8_t		 hlen;
 	uint8_t		 hwaddr[MCGW_MAX_HWLEN];
 	uint8_t		 cidlen;	/* 0: match by hardware address */

@@ -15,7 +15,8 @@
 #define DEFAULT_LEASE_TIME	3600
 #define DEFAULT_MAX_LEASE_TIME	86400
 #define DEFAULT_MIN_LEASE_TIME	60
-#define DEFAULT_HOLD_DOWN	600	/* seconds before a freed address is reused */
+/* Seconds before a freed address may go to another client. */
+#define DEFAULT_HOLD_DOWN	600
 #define DEFAULT_DECLINE_HOLD	3600
 #define DEFAULT_OFFER_HOLD	60
 
