@@ -17,7 +17,7 @@ PCAP_LIBS :=	$(shell pkg-config --libs libpcap)
 WARNINGS =	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 		-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
 CFLAGS ?=	-O2 -g
-CFLAGS +=	-std=c11 -D_GNU_SOURCE $(WARNINGS) -Icommon $(PKG_CFLAGS) \
+override CFLAGS +=	-std=c11 -D_GNU_SOURCE $(WARNINGS) -Icommon $(PKG_CFLAGS) \
 		-DPREFIX='"$(PREFIX)"'
 SANFLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=undefined
