@@ -24,6 +24,15 @@ net_init()
 	chmod +x mcgwctl
 }
 
+# fail_log MESSAGE: fails the test with mcgwd's log on stderr, because
+# kyua removes the work directory and the log with it.
+fail_log()
+{
+	echo "--- mcgwd.log" >&2
+	cat mcgwd.log >&2 2>/dev/null
+	atf_fail "$1"
+}
+
 ns_exec()
 {
 	ns=$1
