@@ -25,6 +25,7 @@
 
 #include <sodium.h>
 
+#include "auth.h"
 #include "log.h"
 #include "mcgw.h"
 #include "mcgwd.h"
@@ -67,7 +68,12 @@ struct sym {
 	char			*value;
 };
 static TAILQ_HEAD(symhead, sym)	 symhead = TAILQ_HEAD_INITIALIZER(symhead);
-static const char		*parsebuf;	/* a macro's value being read */
+/*
+ * A copy of the macro value being read: the statement it expands to may
+ * redefine that same macro and free the original.
+ */
+static char			*parsebuf;
+static char			*parsebuf_copy;	/* owns parsebuf's memory */
 static size_t			 parseindex;
 static int			 lex_error;	/* ERROR, already logged */
 
@@ -124,6 +130,7 @@ static int			 optargc;
 #define SEEN_HOLDDOWN		0x08
 #define SEEN_DECLINEHOLD	0x10
 #define SEEN_OFFERHOLD		0x20
+#define SEEN_NAT		0x40
 #define SEEN_LEASETIME		0x01
 #define SEEN_MAXLEASETIME	0x02
 #define SEEN_MINLEASETIME	0x04
@@ -137,6 +144,8 @@ static void	 set_uplink(const char *);
 static void	 set_mode(const char *);
 static void	 set_hold(unsigned int, long long);
 static void	 add_framed_route(const char *);
+static void	 add_framed_route6(const char *);
+static void	 set_nat_ports(long long, long long, long long);
 static void	 iface_open(const char *);
 static void	 iface_close(void);
 static void	 iface_address(const char *);
@@ -156,6 +165,8 @@ static void	 host_cid(const char *);
 static void	 host_fixed(const char *);
 static void	 auth_listen(const char *);
 static void	 auth_key(const char *, const char *);
+static void	 auth_number(const char *, long long, long long, long long,
+		    uint32_t *);
 static void	 conf_check(const char *);
 
 typedef struct {
@@ -170,9 +181,11 @@ typedef struct {
 %}
 
 %token	ADDRESS AUTHORISATION CLIENTID CODE DECLINEHOLD FIXEDADDRESS
-%token	FRAMEDROUTE HARDWAREADDRESS HEX HOLDDOWN HOST INCLUDE INTERFACE KEY
+%token	FRAMEDROUTE FRAMEDROUTE6 NAT PORTRANGE BLOCKSIZE
+%token	HARDWAREADDRESS HEX HOLDDOWN HOST INCLUDE INTERFACE KEY
 %token	LEASETIME LISTEN MAXLEASETIME MINLEASETIME MODE OFFERHOLD ON OPTION
 %token	RANGE RAPIDCOMMIT SERVICEID STATEDIR SUBNET UPLINK
+%token	BINDINGLIFETIME BURST HISTORYRETENTION PORT RATE SKEW
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -203,7 +216,12 @@ varset		: STRING '=' STRING		{ define_macro($1, $3); }
 main		: STATEDIR STRING		{ set_state_dir($2); }
 		| UPLINK STRING			{ set_uplink($2); }
 		| MODE STRING			{ set_mode($2); }
+		| MODE NAT			{ set_mode("nat"); }
 		| FRAMEDROUTE STRING		{ add_framed_route($2); }
+		| FRAMEDROUTE6 STRING		{ add_framed_route6($2); }
+		| NAT PORTRANGE NUMBER NUMBER BLOCKSIZE NUMBER {
+			set_nat_ports($3, $4, $6);
+		}
 		| HOLDDOWN NUMBER		{ set_hold(SEEN_HOLDDOWN, $2); }
 		| DECLINEHOLD NUMBER		{
 			set_hold(SEEN_DECLINEHOLD, $2);
@@ -213,7 +231,8 @@ main		: STATEDIR STRING		{ set_state_dir($2); }
 		}
 		| INTERFACE STRING		{ iface_open($2); }
 		    '{' optnl ifaceopts_l '}'	{ iface_close(); }
-		| AUTHORISATION '{' optnl authopts_l '}'
+		| AUTHORISATION '{'		{ conf->auth_block = 1; }
+		    optnl authopts_l '}'
 		;
 
 ifaceopts_l	: /* empty */
@@ -285,6 +304,30 @@ authopts_l	: /* empty */
 
 authopt		: LISTEN ON STRING		{ auth_listen($3); }
 		| SERVICEID STRING KEY STRING	{ auth_key($2, $4); }
+		| PORT NUMBER			{
+			uint32_t	 v = conf->auth_port;
+
+			auth_number("port", $2, 1, 65535, &v);
+			conf->auth_port = v;
+		}
+		| SKEW NUMBER			{
+			auth_number("skew", $2, 1, 3600, &conf->auth_skew);
+		}
+		| BINDINGLIFETIME NUMBER	{
+			auth_number("binding-lifetime", $2, 10, 31536000,
+			    &conf->auth_lifetime);
+		}
+		| HISTORYRETENTION NUMBER	{
+			uint32_t	 v = DEFAULT_AUTH_RETENTION;
+
+			auth_number("history-retention", $2, 1, 36500, &v);
+			conf->auth_retention = (int64_t)v * 86400;
+		}
+		| RATE NUMBER BURST NUMBER	{
+			auth_number("rate", $2, 1, 100000, &conf->auth_rate);
+			auth_number("burst", $4, 1, 100000,
+			    &conf->auth_burst);
+		}
 		;
 
 optnl		: '\n' optnl
@@ -339,13 +382,18 @@ lookup(const char *s)
 	static const struct keyword keywords[] = {
 		{ "address",		ADDRESS },
 		{ "authorisation",	AUTHORISATION },
+		{ "binding-lifetime",	BINDINGLIFETIME },
+		{ "block-size",		BLOCKSIZE },
+		{ "burst",		BURST },
 		{ "client-identifier",	CLIENTID },
 		{ "code",		CODE },
 		{ "decline-hold",	DECLINEHOLD },
 		{ "fixed-address",	FIXEDADDRESS },
 		{ "framed-route",	FRAMEDROUTE },
+		{ "framed-route6",	FRAMEDROUTE6 },
 		{ "hardware-address",	HARDWAREADDRESS },
 		{ "hex",		HEX },
+		{ "history-retention",	HISTORYRETENTION },
 		{ "hold-down",		HOLDDOWN },
 		{ "host",		HOST },
 		{ "include",		INCLUDE },
@@ -356,12 +404,17 @@ lookup(const char *s)
 		{ "max-lease-time",	MAXLEASETIME },
 		{ "min-lease-time",	MINLEASETIME },
 		{ "mode",		MODE },
+		{ "nat",		NAT },
 		{ "offer-hold",		OFFERHOLD },
 		{ "on",			ON },
 		{ "option",		OPTION },
+		{ "port",		PORT },
+		{ "port-range",		PORTRANGE },
 		{ "range",		RANGE },
 		{ "rapid-commit",	RAPIDCOMMIT },
+		{ "rate",		RATE },
 		{ "service-id",		SERVICEID },
+		{ "skew",		SKEW },
 		{ "state-directory",	STATEDIR },
 		{ "subnet",		SUBNET },
 		{ "uplink",		UPLINK }
@@ -555,7 +608,10 @@ lex_macro(char *buf, size_t size)
 		yyerror("macro '%s' not defined", buf);
 		return findeol();
 	}
-	parsebuf = val;
+	free(parsebuf_copy);
+	if ((parsebuf_copy = strdup(val)) == NULL)
+		fatal("%s: strdup", __func__);
+	parsebuf = parsebuf_copy;
 	parseindex = 0;
 	return 0;
 }
@@ -1084,6 +1140,73 @@ add_framed_route(const char *s)
 		return;
 	}
 	conf->framed_routes[conf->nframed_routes++] = p;
+}
+
+static void
+add_framed_route6(const char *s)
+{
+	struct prefix6	 p;
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*slash, *errstr;
+	int		 i, bits;
+	size_t		 max = sizeof(conf->framed_routes6) /
+			    sizeof(conf->framed_routes6[0]);
+
+	if ((slash = strchr(s, '/')) == NULL ||
+	    (size_t)(slash - s) >= sizeof(buf)) {
+		yyerror("framed-route6 \"%s\": expected ADDRESS/len", s);
+		return;
+	}
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	memset(&p, 0, sizeof(p));
+	if (inet_pton(AF_INET6, buf, &p.addr) != 1) {
+		yyerror("framed-route6 \"%s\": invalid IPv6 address", s);
+		return;
+	}
+	p.prefixlen = strtonum(slash + 1, 1, 128, &errstr);
+	if (errstr != NULL) {
+		yyerror("framed-route6 \"%s\": prefix length is %s (1 to "
+		    "128)", s, errstr);
+		return;
+	}
+	for (bits = p.prefixlen; bits < 128; bits++)
+		if (p.addr.s6_addr[bits / 8] & (0x80 >> (bits % 8))) {
+			yyerror("framed-route6 %s has host bits set", s);
+			return;
+		}
+	for (i = 0; i < conf->nframed_routes6; i++)
+		if (conf->framed_routes6[i].prefixlen == p.prefixlen &&
+		    memcmp(&conf->framed_routes6[i].addr, &p.addr,
+		    sizeof(p.addr)) == 0) {
+			yyerror("framed-route6 %s given twice", s);
+			return;
+		}
+	if ((size_t)conf->nframed_routes6 >= max) {
+		yyerror("too many framed-route6 statements: at most %zu", max);
+		return;
+	}
+	conf->framed_routes6[conf->nframed_routes6++] = p;
+}
+
+/*
+ * The ports above the last block are the fallback masquerade's, so at
+ * least NAT_MASQ_MIN_PORTS of them must remain.
+ */
+static void
+set_nat_ports(long long first, long long last, long long size)
+{
+	if (!seen_once(&seen_global, SEEN_NAT, "nat port-range"))
+		return;
+	if (!number_in(first, 1024, 65535 - NAT_MASQ_MIN_PORTS,
+	    "nat port-range first port") ||
+	    !number_in(last, first, 65535 - NAT_MASQ_MIN_PORTS,
+	    "nat port-range last port") ||
+	    !number_in(size, 1, last - first + 1, "nat block-size"))
+		return;
+	conf->nat_port_first = first;
+	conf->nat_port_last = last;
+	conf->nat_block_size = size;
 }
 
 /*
@@ -1680,6 +1803,18 @@ auth_key(const char *id, const char *b64)
 	TAILQ_INSERT_TAIL(&conf->auth_keys, k, entry);
 }
 
+static void
+auth_number(const char *name, long long v, long long min, long long max,
+    uint32_t *out)
+{
+	if (v < min || v > max) {
+		yyerror("%s %lld out of range: %lld to %lld", name, v, min,
+		    max);
+		return;
+	}
+	*out = (uint32_t)v;
+}
+
 /*
  * Checks that need the whole file.
  */
@@ -1959,6 +2094,15 @@ conf_new(void)
 	c->hold_down = DEFAULT_HOLD_DOWN;
 	c->decline_hold = DEFAULT_DECLINE_HOLD;
 	c->offer_hold = DEFAULT_OFFER_HOLD;
+	c->auth_port = AUTH_PORT;
+	c->auth_skew = AUTH_SKEW;
+	c->auth_lifetime = DEFAULT_AUTH_LIFETIME;
+	c->auth_retention = (int64_t)DEFAULT_AUTH_RETENTION * 86400;
+	c->auth_rate = DEFAULT_AUTH_RATE;
+	c->auth_burst = DEFAULT_AUTH_BURST;
+	c->nat_port_first = DEFAULT_NAT_PORT_FIRST;
+	c->nat_port_last = DEFAULT_NAT_PORT_LAST;
+	c->nat_block_size = DEFAULT_NAT_BLOCK_SIZE;
 	TAILQ_INIT(&c->ifaces);
 	TAILQ_INIT(&c->auth_listen);
 	TAILQ_INIT(&c->auth_keys);
@@ -1999,6 +2143,9 @@ parse_config(const char *filename)
 	free(topfile);
 	file = topfile = NULL;
 	symclear();
+	free(parsebuf_copy);
+	parsebuf_copy = NULL;
+	parsebuf = NULL;
 
 	c = conf;
 	conf = NULL;
