@@ -13,6 +13,7 @@ PKGS =		libbsd-overlay libevent libsodium libseccomp libmnl
 PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS))
 PKG_LIBS :=	$(shell pkg-config --libs $(PKGS))
 PCAP_LIBS :=	$(shell pkg-config --libs libpcap)
+NFT_LIBS :=	$(shell pkg-config --libs libnftnl)
 
 WARNINGS =	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 		-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
@@ -50,7 +51,7 @@ t_auth_SRCS =	regress/unit/t_auth.c
 t_binding_SRCS = regress/unit/t_binding.c routed-engine/binding.c
 t_replay_SRCS =	regress/unit/t_replay.c routed-engine/replay.c
 
-.PHONY: all clean check install demo deps bench fuzz
+.PHONY: all clean check install demo deps bench fuzz fuzz-build
 .SECONDARY:
 
 all: $(PROGS)
@@ -68,7 +69,7 @@ mcgwd/parse.c: mcgwd/parse.y
 
 $(BIN)/mcgwd: $(call obj,$(MCGWD_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS) $(NFT_LIBS)
 
 $(BIN)/mcgwd-dhcpd: $(call obj,$(DHCPD_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(@D)
@@ -96,7 +97,50 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 UNIT_PROGS =	$(addprefix regress/unit/,$(UNIT_TESTS))
 
-check: all $(UNIT_PROGS)
+# libFuzzer targets (clang), in build/fuzz/.  The library code is built
+# again with fuzzer-no-link; fuzz/fuzz_log.c stands in for common/log.c.
+# parse.c may open only the fuzzer's own files (see fuzz/fuzz_conf.c).
+FUZZ_CC ?=	clang
+FUZZ_SAN =	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer
+FUZZ_SECONDS ?=	60
+FUZZ_TARGETS =	fuzz_dhcp4 fuzz_imsg fuzz_conf fuzz_auth fuzz_journal
+FUZZ_COMMON =	common/imsg.c common/mcgw.c common/auth.c fuzz/fuzz_log.c
+fuzz_dhcp4_SRCS = fuzz/fuzz_dhcp4.c dhcpd-engine/dhcp4_opt.c
+fuzz_imsg_SRCS = fuzz/fuzz_imsg.c
+fuzz_conf_SRCS = fuzz/fuzz_conf.c mcgwd/parse.c mcgwd/printconf.c
+fuzz_auth_SRCS = fuzz/fuzz_auth.c
+fuzz_journal_SRCS = fuzz/fuzz_journal.c routed-engine/journal.c
+fuzzobj =	$(patsubst %.c,$(B)/fuzz/obj/%.o,$(1))
+FUZZ_PROGS =	$(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    $(FUZZ_DEFS) -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/obj/mcgwd/parse.o: FUZZ_DEFS = -Dopen=fuzz_conf_open
+
+define fuzz_rule
+$(B)/fuzz/$(1): $$(call fuzzobj,$$($(1)_SRCS) $(FUZZ_COMMON))
+	$$(FUZZ_CC) $$(CFLAGS) $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ \
+	    $$(PKG_LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+fuzz-build: $(FUZZ_PROGS)
+
+fuzz: $(FUZZ_PROGS)
+	sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# A stand-in routed-engine for regress/net/t_routing (see mcgwd(8)).
+FAKE_ROUTED =	$(B)/regress/fake-routed
+$(FAKE_ROUTED): $(call obj,regress/net/fake-routed.c common/imsg.c \
+    common/log.c common/mcgw.c)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+check: all $(UNIT_PROGS) $(FUZZ_PROGS) $(FAKE_ROUTED)
 	sh scripts/check.sh
 
 deps:
@@ -104,6 +148,15 @@ deps:
 
 demo: all
 	sh scripts/demo.sh
+
+# The comparison with Kea and dnsmasq; writes bench/RESULTS.md.
+$(B)/bench/gen-journal: $(call obj,bench/gen-journal.c \
+    routed-engine/journal.c $(COMMON_SRCS))
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+bench: all $(B)/bench/gen-journal
+	sh bench/deps.sh
+	/usr/bin/python3 bench/run.py
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \

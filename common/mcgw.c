@@ -42,6 +42,15 @@ imsg_type_name(uint32_t type)
 	case IMSG_CTL_LEASE:		return "IMSG_CTL_LEASE";
 	case IMSG_CTL_RESULT:		return "IMSG_CTL_RESULT";
 	case IMSG_CTL_END:		return "IMSG_CTL_END";
+	case IMSG_RECONF_AUTH:		return "IMSG_RECONF_AUTH";
+	case IMSG_RECONF_AUTH_KEY:	return "IMSG_RECONF_AUTH_KEY";
+	case IMSG_AUTH_SOCKET:		return "IMSG_AUTH_SOCKET";
+	case IMSG_BINDING_HOLD:		return "IMSG_BINDING_HOLD";
+	case IMSG_CTL_SHOW_BINDINGS:	return "IMSG_CTL_SHOW_BINDINGS";
+	case IMSG_CTL_BINDING:		return "IMSG_CTL_BINDING";
+	case IMSG_CTL_SHOW_HISTORY:	return "IMSG_CTL_SHOW_HISTORY";
+	case IMSG_CTL_HISTORY:		return "IMSG_CTL_HISTORY";
+	case IMSG_CTL_CLEAR_BINDING:	return "IMSG_CTL_CLEAR_BINDING";
 	default:
 		snprintf(buf, sizeof(buf), "IMSG_%u", type);
 		return buf;

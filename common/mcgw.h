@@ -125,19 +125,24 @@ enum imsg_type {
 	IMSG_CTL_END,		/* no payload: the answer is complete */
 
 	/*
-	 * Connection authorisation and bindings.  The payload structures
-	 * of these live in routed-engine/binding.h and common/auth.h until
-	 * they are moved here.
+	 * Connection authorisation and bindings.  IMSG_RECONF_AUTH,
+	 * IMSG_RECONF_AUTH_KEY and IMSG_AUTH_SOCKET travel inside the
+	 * configuration sequence, before IMSG_RECONF_END.  The parent
+	 * sends IMSG_AUTH_SOCKET for every listening interface at each
+	 * configuration: with a descriptor for a new socket, without one
+	 * for a socket routed already has.  At IMSG_RECONF_END routed
+	 * closes the sockets the sequence did not name.
 	 */
-	IMSG_RECONF_AUTH,	/* parent -> routed: authorisation settings */
-	IMSG_RECONF_AUTH_KEY,	/* parent -> routed: one service ID's key */
+	IMSG_RECONF_AUTH,	/* parent -> routed: struct imsg_auth_conf */
+	IMSG_RECONF_AUTH_KEY,	/* parent -> routed: struct imsg_auth_key */
 	IMSG_AUTH_SOCKET,	/* parent -> routed: struct imsg_socket, fd */
-	IMSG_BINDING_HOLD,	/* routed -> dhcpd: keep a bound address */
-	IMSG_CTL_SHOW_BINDINGS,	/* mcgwctl -> routed */
-	IMSG_CTL_BINDING,	/* routed -> mcgwctl */
-	IMSG_CTL_SHOW_HISTORY,	/* mcgwctl -> routed */
-	IMSG_CTL_HISTORY,	/* routed -> mcgwctl */
-	IMSG_CTL_CLEAR_BINDING,	/* mcgwctl -> routed (read-write socket) */
+	IMSG_BINDING_HOLD,	/* routed -> dhcpd: struct imsg_binding_hold */
+	IMSG_CTL_SHOW_BINDINGS,	/* mcgwctl -> routed: imsg_ctl_show_bindings */
+	IMSG_CTL_BINDING,	/* routed -> mcgwctl: struct imsg_binding */
+	IMSG_CTL_SHOW_HISTORY,	/* mcgwctl -> routed: imsg_ctl_show_history */
+	IMSG_CTL_HISTORY,	/* routed -> mcgwctl: imsg_binding_history */
+	/* mcgwctl -> routed (read-write socket): imsg_ctl_show_bindings */
+	IMSG_CTL_CLEAR_BINDING,
 
 	/* Uplink, framed routing and NAT (the parent checks every change). */
 	IMSG_RECONF_FRAMED,	/* parent -> engines: one framed route */
@@ -155,6 +160,165 @@ enum imsg_type {
 	IMSG_MAX
 };
 
+/*
+ * Routing protocol number (rtm_protocol) of every route mcgwd installs,
+ * from the range iproute2 leaves to local use; "ip route show proto 200"
+ * lists them.  The nftables tables "inet mcgwd" and "ip mcgwd_nat" are
+ * mcgwd's own in the same way.
+ */
+#define MCGW_RTPROT		200
+#define MCGW_NFT_TABLE		"mcgwd"
+#define MCGW_NFT_NAT_TABLE	"mcgwd_nat"
+
+/* IMSG_RECONF_FRAMED and IMSG_CTL_FRAMED: one framed range. */
+struct imsg_framed {
+	uint8_t		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 prefixlen;
+	uint8_t		 pad[2];
+	struct in_addr	 addr4;
+	struct in6_addr	 addr6;
+};
+
+/*
+ * IMSG_UPLINK_ADDR: the uplink's addresses (the UE IP).  An unspecified
+ * address (all zero) means that the uplink has none of that family.
+ */
+struct imsg_uplink_addr {
+	char		 ifname[IF_NAMESIZE];
+	uint32_t	 ifindex;	/* 0: the interface does not exist */
+	struct in_addr	 addr4;
+	struct in6_addr	 addr6;
+};
+
+/*
+ * IMSG_ROUTE_ADD, IMSG_ROUTE_DEL and, for mcgwctl, IMSG_CTL_ROUTE.  In a
+ * NAT entry dst4 is the local address and gw4 the UE IP; in a filter
+ * entry dst is the framed range whose sources may leave.
+ */
+#define ROUTE_KIND_ROUTE	1	/* a route (rtm_protocol MCGW_RTPROT) */
+#define ROUTE_KIND_NAT		2	/* an SNAT rule of a binding */
+#define ROUTE_KIND_FILTER	3	/* a framed range the filter lets out */
+#define ROUTE_KIND_MASQ		4	/* the fallback masquerade rule */
+struct imsg_route {
+	uint8_t		 kind;		/* ROUTE_KIND_* */
+	uint8_t		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 prefixlen;
+	uint8_t		 unreachable;	/* 1: RTN_UNREACHABLE, no next hop */
+	char		 ifname[IF_NAMESIZE];
+	struct in_addr	 dst4;
+	struct in_addr	 gw4;		/* 0: directly connected */
+	struct in6_addr	 dst6;
+	struct in6_addr	 gw6;
+	uint32_t	 metric;
+	uint16_t	 port_first;	/* ROUTE_KIND_NAT, ROUTE_KIND_MASQ */
+	uint16_t	 port_last;
+};
+
+/*
+ * IMSG_NAT_ADD, IMSG_NAT_DEL: the SNAT rule of one binding, "ip saddr
+ * local oif uplink snat to UE-IP:port_first-port_last".  The parent
+ * fills in the UE IP itself and follows its changes.
+ */
+struct imsg_nat {
+	struct in_addr	 local4;
+	uint16_t	 port_first;
+	uint16_t	 port_last;
+};
+
+/* IMSG_KERNEL_RESULT: peerid echoes the request's. */
+struct imsg_kernel_result {
+	uint32_t	 type;		/* the request's imsg type */
+	int32_t		 code;		/* 0: done, else refused or failed */
+	char		 message[128];
+};
+
+#define MCGW_SERVICE_ID_LEN	256	/* 255 bytes of UTF-8 and the NUL */
+
+/*
+ * The authorisation settings (mcgwd-auth(7)).  Without an
+ * authorisation block the parent sends none and nothing listens.
+ */
+struct imsg_auth_conf {
+	uint16_t	 port;
+	uint16_t	 pad;
+	uint32_t	 skew;		/* seconds */
+	uint32_t	 lifetime;	/* seconds a binding lasts */
+	uint32_t	 rate;		/* requests per second per source */
+	uint32_t	 burst;
+	uint32_t	 pad2;
+	int64_t		 retention;	/* seconds the history keeps */
+};
+
+struct imsg_auth_key {
+	char		 service_id[MCGW_SERVICE_ID_LEN];
+	uint8_t		 key[32];	/* Ed25519 public key */
+};
+
+/*
+ * One binding of a GW MC service ID, for mcgwctl.  The layout has no
+ * implicit padding.  end_reason is 0 (live) for a binding in the table.
+ */
+struct imsg_binding {
+	char		 service_id[MCGW_SERVICE_ID_LEN];
+	char		 ifname[IF_NAMESIZE];
+	uint8_t		 mode;
+	uint8_t		 hlen;
+	uint8_t		 cidlen;
+	uint8_t		 end_reason;
+	uint8_t		 hwaddr[MCGW_MAX_HWLEN];
+	uint8_t		 cid[MCGW_MAX_CIDLEN];
+	uint8_t		 pad;
+	struct in_addr	 local4;
+	struct in_addr	 ue4;
+	struct in6_addr	 local6;
+	struct in6_addr	 ue6;
+	uint16_t	 port_first;
+	uint16_t	 port_last;
+	int64_t		 authorised;
+	int64_t		 refreshed;
+	int64_t		 expires;
+};
+
+/* A start or end of a binding; end 0 while it is live. */
+struct imsg_binding_history {
+	char		 service_id[MCGW_SERVICE_ID_LEN];
+	struct in_addr	 local4;
+	struct in_addr	 ue4;
+	struct in6_addr	 local6;
+	struct in6_addr	 ue6;
+	uint16_t	 port_first;
+	uint16_t	 port_last;
+	uint8_t		 end_reason;
+	uint8_t		 pad[3];
+	int64_t		 start;
+	int64_t		 end;
+};
+
+/* routed tells dhcpd to keep (hold 1) or free (hold 0) an address. */
+struct imsg_binding_hold {
+	struct in_addr	 addr;
+	uint8_t		 hold;
+	uint8_t		 pad[3];
+};
+
+/* show bindings (empty service_id: all) and clear binding. */
+struct imsg_ctl_show_bindings {
+	char		 service_id[MCGW_SERVICE_ID_LEN];
+};
+
+/* show history: who held an address (and port) at a time. */
+struct imsg_ctl_show_history {
+	uint8_t		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 has_port;
+	uint8_t		 has_time;	/* 0: now */
+	uint8_t		 pad;
+	uint16_t	 port;
+	uint16_t	 pad2;
+	struct in_addr	 addr4;
+	struct in6_addr	 addr6;
+	int64_t		 time;
+};
+
 struct imsg_conf {
 	char		 state_dir[1024];
 	char		 uplink[IF_NAMESIZE];
@@ -163,6 +327,10 @@ struct imsg_conf {
 	uint32_t	 hold_down;	/* seconds a freed address waits */
 	uint32_t	 decline_hold;	/* seconds a declined address waits */
 	uint32_t	 offer_hold;	/* seconds an offer is reserved */
+	uint16_t	 nat_port_first; /* NAT mode: ports of the blocks */
+	uint16_t	 nat_port_last;
+	uint16_t	 nat_block_size; /* ports per binding */
+	uint16_t	 pad2;
 };
 
 struct imsg_iface {
@@ -277,6 +445,9 @@ struct imsg_ctl_status {
 	uint64_t	 journal_syncs;
 	uint64_t	 journal_bytes;
 	char		 state_dir[1024];
+	char		 public_key[64]; /* base64; empty before it exists */
+	uint32_t	 bindings;
+	uint32_t	 pad2;
 };
 
 struct imsg_ctl_proc {

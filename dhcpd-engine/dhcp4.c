@@ -245,43 +245,61 @@ add_u32(struct dhcp4_optlist *ol, uint8_t code, uint32_t v)
 	dhcp4_optlist_add(ol, code, &n, 4, DHCP4_PRIO_HIGH);
 }
 
-/*
- * Adds 1, 3 and the configured options: all of them without a PRL,
- * else what the PRL names plus 1, 3, 6, 15 and 26.
- */
+/* Adds option code if it is 1, 3 or configured and the client gets it. */
 static void
-add_conf_options(struct dhcp4_optlist *ol, const struct req *r)
+add_conf_option(struct dhcp4_optlist *ol, const struct req *r, uint8_t code)
 {
 	static const uint8_t always[] = { DHO_SUBNET_MASK, DHO_ROUTERS,
 	    DHO_DNS, DHO_DOMAIN_NAME, DHO_MTU };
 	const struct imsg_option *o;
 	uint32_t	 mask;
-	size_t		 i;
 	int		 requested;
 
-	if (conf_option(r->sn, DHO_SUBNET_MASK) == NULL) {
+	if (dhcp4_optlist_has(ol, code))
+		return;
+	o = conf_option(r->sn, code);
+	if (o == NULL && code == DHO_SUBNET_MASK) {
 		mask = r->sn->s.prefixlen == 0 ? 0 :
 		    0xffffffffU << (32 - r->sn->s.prefixlen);
 		add_u32(ol, DHO_SUBNET_MASK, mask);
+		return;
 	}
-	if (conf_option(r->sn, DHO_ROUTERS) == NULL && !r->sn->s.relayed)
+	if (o == NULL && code == DHO_ROUTERS && !r->sn->s.relayed) {
 		dhcp4_optlist_add(ol, DHO_ROUTERS, &r->ifp->i.addr, 4,
 		    prl_wants(r->pkt, DHO_ROUTERS) ? DHCP4_PRIO_HIGH :
 		    DHCP4_PRIO_LOW);
-	for (i = 0; i < r->sn->noptions; i++) {
-		o = &r->sn->options[i];
-		if (dhcp4_optlist_has(ol, o->code))
-			continue;
-		requested = prl_wants(r->pkt, o->code);
-		if (!requested &&
-		    memchr(always, o->code, sizeof(always)) == NULL)
-			continue;
-		if (dhcp4_optlist_add(ol, o->code, o->data, o->len,
-		    requested && dhcp4_opt_present(r->pkt, DHO_PRL) ?
-		    DHCP4_PRIO_HIGH : DHCP4_PRIO_LOW) == -1)
-			log_warnx("%s: too many options, %u left out",
-			    __func__, o->code);
+		return;
 	}
+	if (o == NULL)
+		return;
+	requested = prl_wants(r->pkt, code);
+	if (!requested && memchr(always, code, sizeof(always)) == NULL)
+		return;
+	if (dhcp4_optlist_add(ol, code, o->data, o->len,
+	    requested && dhcp4_opt_present(r->pkt, DHO_PRL) ?
+	    DHCP4_PRIO_HIGH : DHCP4_PRIO_LOW) == -1)
+		log_warnx("%s: too many options, %u left out", __func__, code);
+}
+
+/*
+ * Adds 1, 3 and the configured options: all of them without a PRL,
+ * else what the PRL names plus 1, 3, 6, 15 and 26.  RFC 2132 9.8: the
+ * server "MUST try to insert the requested options in the order
+ * requested by the client", so the PRL's own order comes first.
+ */
+static void
+add_conf_options(struct dhcp4_optlist *ol, const struct req *r)
+{
+	const uint8_t	*prl;
+	size_t		 i, len;
+
+	if ((prl = dhcp4_opt_get(r->pkt, DHO_PRL, &len)) != NULL)
+		for (i = 0; i < len; i++)
+			add_conf_option(ol, r, prl[i]);
+	add_conf_option(ol, r, DHO_SUBNET_MASK);
+	add_conf_option(ol, r, DHO_ROUTERS);
+	for (i = 0; i < r->sn->noptions; i++)
+		add_conf_option(ol, r, r->sn->options[i].code);
 }
 
 /* RFC 6842: echo option 61; RFC 3046: echo 82 only from a relay. */
@@ -382,6 +400,7 @@ reply_build(struct dhcp4_out *out, const struct req *r, uint8_t type,
 	out->len = n;
 	out->token = 0;
 	out->lease_addr.s_addr = INADDR_ANY;
+	out->lease_prev_end = 0;
 	strlcpy(out->ifname, r->ifp->i.name, sizeof(out->ifname));
 	out->src = r->ifp->i.addr;
 	reply_dest(out, r, &h, type);
@@ -426,6 +445,9 @@ commit_ack(const struct req *r, struct lease *l, uint32_t lease_time,
 		dhcpd_out_put(out);
 		return;
 	}
+	/* A renewal: the lease it extends stays valid if the store fails. */
+	if (l->state == LEASE_ACTIVE)
+		out->lease_prev_end = l->end;
 	lease_set_client(db, l, &r->client);
 	/* A renewal without option 12 keeps the name it had. */
 	if (r->hostname[0] != '\0')
@@ -749,23 +771,55 @@ dhcp4_release(struct in_addr addr)
 
 /*
  * The binding is not durable, so no ACK went out; the address is held
- * until the hold-down ends so that nobody else gets it meanwhile.
+ * until the hold-down ends so that nobody else gets it meanwhile.  A
+ * failed renewal leaves the client's earlier lease, acknowledged and
+ * stored, valid until prev_end: the address stays the client's until
+ * then, or another client could get it while the first still uses it.
  */
 void
-dhcp4_store_failed(struct in_addr addr)
+dhcp4_store_failed(struct in_addr addr, int64_t prev_end)
 {
 	struct lease	*l;
+	int64_t		 now = dhcpd_now();
 
 	if ((l = lease_find(db, addr)) == NULL || l->state != LEASE_ACTIVE)
 		return;
+	if (prev_end > now) {
+		lease_set_state(db, l, LEASE_ACTIVE, prev_end);
+		return;
+	}
 	lease_set_state(db, l, LEASE_ABANDONED,
-	    dhcpd_now() + (conf != NULL ? conf->c.hold_down : 0));
+	    now + (conf != NULL ? conf->c.hold_down : 0));
 }
 
 void
 dhcp4_restore(const struct imsg_lease4 *r)
 {
 	lease_restore(db, r);
+}
+
+/*
+ * routed keeps an address for the client of a live binding: nobody
+ * else gets it, and its own renewals go on as before.
+ */
+void
+dhcp4_hold(struct in_addr addr, int hold)
+{
+	struct lease	*l;
+
+	if ((l = lease_find(db, addr)) == NULL) {
+		if (!hold)
+			return;
+		l = lease_get(db, addr);
+	}
+	if (l->held == (hold ? 1 : 0))
+		return;
+	l->held = hold ? 1 : 0;
+	log_debug("%s %s for a binding", hold ? "holding" : "no longer holding",
+	    inet_ntoa(addr));
+	/* Takes it off the free list, or puts it back. */
+	if (l->state == LEASE_FREE)
+		lease_set_state(db, l, LEASE_FREE, l->end);
 }
 
 void

@@ -287,26 +287,74 @@ opt_write(uint8_t *p, uint8_t code, const uint8_t *data, size_t len)
 	return p;
 }
 
-/* Which field each option goes to: 0 dropped, 1 options, 2 file, 3 sname. */
+/* The fields that carry options: 1 options, 2 file, 3 sname. */
 enum { FLD_NONE, FLD_MAIN, FLD_FILE, FLD_SNAME };
 
+/*
+ * The placement of each option.  fld has bit 1 << f set for each field
+ * f that contains a part of it, and part[f] is the length of that part.
+ */
 struct layout {
 	uint8_t		 fld[DHCP4_MAX_OPTS];
+	uint16_t	 part[DHCP4_MAX_OPTS][FLD_SNAME + 1];
 	uint8_t		 overload;
 };
+
+static void
+layout_put(struct layout *lo, int i, int f, size_t len, size_t *room)
+{
+	lo->fld[i] |= 1 << f;
+	lo->part[i][f] = len;
+	room[f] -= opt_enc_len(len);
+	if (f == FLD_FILE)
+		lo->overload |= DHCP4_OVERLOAD_FILE;
+	else if (f == FLD_SNAME)
+		lo->overload |= DHCP4_OVERLOAD_SNAME;
+}
+
+/*
+ * Puts option i whole in the first field with room for it, else splits
+ * it over the fields in the order options, file, sname.  RFC 3396 lets
+ * a sender split any option, and the receiver joins the parts in order.
+ */
+static int
+layout_place(struct layout *lo, int i, size_t len, size_t *room)
+{
+	size_t	 n;
+	int	 f;
+
+	for (f = FLD_MAIN; f <= FLD_SNAME; f++)
+		if (opt_enc_len(len) <= room[f]) {
+			layout_put(lo, i, f, len, room);
+			return 0;
+		}
+	for (f = FLD_MAIN; f <= FLD_SNAME && len > 0; f++) {
+		if (room[f] < 3)
+			continue;
+		n = room[f] - 2 < len ? room[f] - 2 : len;
+		while (opt_enc_len(n) > room[f])
+			n--;
+		layout_put(lo, i, f, n, room);
+		len -= n;
+	}
+	return len == 0 ? 0 : -1;
+}
 
 static int
 layout_fit(const struct dhcp4_optlist *ol, const uint8_t *keep,
     size_t maincap, int overload_ok, struct layout *lo)
 {
-	size_t	 need = 1, room[4], e;
-	int	 i, f;
+	size_t	 need = 1, room[FLD_SNAME + 1];
+	int	 i;
 
 	lo->overload = 0;
+	memset(lo->fld, 0, sizeof(lo->fld));
 	for (i = 0; i < ol->n; i++) {
-		lo->fld[i] = keep[i] ? FLD_MAIN : FLD_NONE;
-		if (keep[i])
+		lo->part[i][FLD_MAIN] = ol->ent[i].len;
+		if (keep[i]) {
+			lo->fld[i] = 1 << FLD_MAIN;
 			need += opt_enc_len(ol->ent[i].len);
+		}
 	}
 	if (need <= maincap)
 		return 0;
@@ -328,18 +376,9 @@ layout_fit(const struct dhcp4_optlist *ol, const uint8_t *keep,
 		if (!keep[i] || ol->ent[i].code == DHO_MESSAGE_TYPE ||
 		    ol->ent[i].code == DHO_RELAY_AGENT_INFO)
 			continue;
-		e = opt_enc_len(ol->ent[i].len);
-		for (f = FLD_MAIN; f <= FLD_SNAME; f++)
-			if (e <= room[f])
-				break;
-		if (f > FLD_SNAME)
+		lo->fld[i] = 0;
+		if (layout_place(lo, i, ol->ent[i].len, room) == -1)
 			return -1;
-		room[f] -= e;
-		lo->fld[i] = f;
-		if (f == FLD_FILE)
-			lo->overload |= DHCP4_OVERLOAD_FILE;
-		else if (f == FLD_SNAME)
-			lo->overload |= DHCP4_OVERLOAD_SNAME;
 	}
 	return 0;
 }
@@ -350,8 +389,9 @@ write_field(uint8_t *p, const struct dhcp4_optlist *ol,
     const struct layout *lo, int fld)
 {
 	const struct dhcp4_optent *e;
+	size_t		 off;
 	uint8_t		 ov;
-	int		 i, pass;
+	int		 i, f, pass;
 
 	for (pass = 0; pass < 3; pass++) {
 		if (fld != FLD_MAIN && pass != 1)
@@ -362,14 +402,19 @@ write_field(uint8_t *p, const struct dhcp4_optlist *ol,
 		}
 		for (i = 0; i < ol->n; i++) {
 			e = &ol->ent[i];
-			if (lo->fld[i] != fld)
+			if ((lo->fld[i] & (1 << fld)) == 0)
 				continue;
 			if ((pass == 0) != (e->code == DHO_MESSAGE_TYPE))
 				continue;
 			if ((pass == 2) != (e->code == DHO_RELAY_AGENT_INFO) &&
 			    e->code != DHO_MESSAGE_TYPE)
 				continue;
-			p = opt_write(p, e->code, ol->data + e->off, e->len);
+			/* A split option's part follows the earlier ones. */
+			for (off = 0, f = FLD_MAIN; f < fld; f++)
+				if (lo->fld[i] & (1 << f))
+					off += lo->part[i][f];
+			p = opt_write(p, e->code, ol->data + e->off + off,
+			    lo->part[i][fld]);
 		}
 	}
 	*p++ = DHO_END;
@@ -414,7 +459,10 @@ dhcp4_build(const struct dhcp4_hdr *h, const struct dhcp4_optlist *ol,
 	for (i = 0; i < ol->n; i++)
 		keep[i] = 1;
 
-	/* Drop low-priority options from the end until the rest fits. */
+	/*
+	 * Drop low-priority options from the end until the rest fits.
+	 * XXX if the high-priority ones alone do not fit, no reply goes out.
+	 */
 	while (layout_fit(ol, keep, maxlen - DHCP4_OPTIONS_OFF, overload_ok,
 	    &lo) == -1) {
 		for (i = ol->n - 1; i >= 0; i--)

@@ -209,7 +209,7 @@ lease_stored(uint32_t token, int ok)
 	} else if (out != NULL) {
 		log_warnx("storing lease %s failed, DHCPACK not sent",
 		    inet_ntoa(out->lease_addr));
-		dhcp4_store_failed(out->lease_addr);
+		dhcp4_store_failed(out->lease_addr, out->lease_prev_end);
 	} else
 		log_warnx("storing a lease change failed (token %u)", token);
 	if (out != NULL)
@@ -453,6 +453,7 @@ dispatch_routed(struct imsgev *iev)
 	struct imsg_lease4 rec;
 	struct imsg	 imsg;
 	struct in_addr	 addr;
+	struct imsg_binding_hold hold;
 	ssize_t		 n;
 	uint32_t	 type;
 
@@ -486,6 +487,13 @@ dispatch_routed(struct imsgev *iev)
 				fatalx("%s: invalid IMSG_LEASE_RELEASE",
 				    __func__);
 			dhcp4_release(addr);
+			break;
+		case IMSG_BINDING_HOLD:
+			if (imsg_get_data(&imsg, &hold, sizeof(hold)) == -1 ||
+			    hold.hold > 1)
+				fatalx("%s: invalid %s", __func__,
+				    imsg_type_name(type));
+			dhcp4_hold(hold.addr, hold.hold);
 			break;
 		case IMSG_LEASE_STORED:
 		case IMSG_LEASE_STORE_FAILED:

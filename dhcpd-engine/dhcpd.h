@@ -182,6 +182,7 @@ struct lease {
 	uint8_t			 chaddr[MCGW_MAX_HWLEN];
 	uint8_t			 cid;		/* key is a client id */
 	uint8_t			 hashed;	/* in the client hash */
+	uint8_t			 held;		/* a binding keeps it */
 	int64_t			 start;
 	int64_t			 end;
 	union {
@@ -302,6 +303,7 @@ struct dhcp4_out {
 	TAILQ_ENTRY(dhcp4_out)	 entry;
 	uint32_t		 token;
 	struct in_addr		 lease_addr;	/* INADDR_ANY: no lease */
+	int64_t			 lease_prev_end; /* the lease it renews */
 	char			 ifname[IF_NAMESIZE];
 	struct in_addr		 src;
 	struct in_addr		 dst;
@@ -318,8 +320,9 @@ void		 dhcp4_receive(struct iface *, const uint8_t *, size_t,
 		    struct in_addr);
 void		 dhcp4_expire(int64_t);
 void		 dhcp4_release(struct in_addr);
-void		 dhcp4_store_failed(struct in_addr);
+void		 dhcp4_store_failed(struct in_addr, int64_t);
 void		 dhcp4_restore(const struct imsg_lease4 *);
+void		 dhcp4_hold(struct in_addr, int);
 /* Builds the pools of every subnet in conf. */
 void		 dhcp4_conf_pools(struct dhcpd_conf *);
 void		 dhcp4_conf_free(struct dhcpd_conf *);

@@ -462,7 +462,8 @@ freeq_insert(struct lease_db *db, struct lease *l, int head)
 {
 	struct pool	*p;
 
-	if (l->free_pool != NULL ||
+	/* A held address is for its binding's client only. */
+	if (l->free_pool != NULL || l->held ||
 	    (p = pool_for_addr(db, l->addr)) == NULL)
 		return;
 	if (head)
@@ -520,7 +521,8 @@ lease_db_expire(struct lease_db *db, int64_t now, uint32_t hold_down,
 		if (cb != NULL)
 			cb(l, old, arg);
 		/* An address outside every range is forgotten when free. */
-		if (l->state == LEASE_FREE && l->free_pool == NULL)
+		if (l->state == LEASE_FREE && l->free_pool == NULL &&
+		    !l->held)
 			lease_delete(db, l);
 	}
 }
@@ -730,6 +732,8 @@ pool_addr_ok(struct pool *p, struct in_addr addr,
 		return 0;
 	if ((l = lease_find(p->db, addr)) == NULL)
 		return 1;
+	if (l->held)
+		return lease_key_equal(l, c);
 	if (l->state == LEASE_FREE)
 		return 1;
 	/* A held address goes back only to the client that held it. */

@@ -48,6 +48,9 @@ struct client {
 	uint8_t		 nonces[RETRANSMISSIONS + 1][AUTH_NONCE_LEN];
 	int		 sent;
 	int		 rejected;	/* answers seen but not accepted */
+	const char	*write_file;	/* -w: save the request's bytes */
+	uint8_t		 replay[AUTH_MAX_MSG];	/* -r: bytes to send again */
+	size_t		 replay_len;
 };
 
 static void	 usage(void) __attribute__((noreturn));
@@ -55,6 +58,8 @@ static int	 keygen(int, char **);
 static uint8_t	 parse_command(const char *);
 static int	 open_socket(const struct client *);
 static void	 send_request(struct client *, int);
+static void	 replay_load(struct client *, const char *);
+static void	 request_save(const char *, const uint8_t *, size_t);
 static int	 answer_accept(struct client *, const uint8_t *, size_t,
 		    struct auth_msg *);
 static int	 wait_answer(struct client *, int, struct auth_msg *);
@@ -73,6 +78,7 @@ usage(void)
 	fprintf(stderr, "usage: %s keygen keyfile\n"
 	    "       %s [-j] [-b address] [-P gateway-key] [-p port] "
 	    "[-t seconds]\n"
+	    "           [-r request-file | -w request-file]\n"
 	    "           -g gateway -k keyfile "
 	    "authorise | refresh | release | status service-id\n",
 	    __progname, __progname);
@@ -160,6 +166,17 @@ send_request(struct client *c, int fd)
 	uint8_t		 buf[AUTH_MAX_MSG];
 	ssize_t		 len;
 
+	if (c->replay_len > 0) {
+		/* A testing aid: the saved bytes again, nonce and all. */
+		if (auth_decode(c->replay, c->replay_len, &m) < 0)
+			errx(1, "the saved request is malformed");
+		memcpy(c->nonces[c->sent], m.nonce, AUTH_NONCE_LEN);
+		c->sent++;
+		if (send(fd, c->replay, c->replay_len, 0) == -1 &&
+		    errno != ECONNREFUSED)
+			warn("send to %s", c->gateway);
+		return;
+	}
 	memset(&m, 0, sizeof(m));
 	m.type = c->type;
 	m.present = AUTH_HAS(AE_SERVICE_ID) | AUTH_HAS(AE_NONCE) |
@@ -173,9 +190,37 @@ send_request(struct client *c, int fd)
 
 	if ((len = auth_encode(&m, c->sk, buf, sizeof(buf))) == -1)
 		errx(1, "cannot encode the request");
+	if (c->write_file != NULL && c->sent == 1)
+		request_save(c->write_file, buf, (size_t)len);
 	/* A lost datagram or an ICMP error is handled by retransmission. */
 	if (send(fd, buf, (size_t)len, 0) == -1 && errno != ECONNREFUSED)
 		warn("send to %s", c->gateway);
+}
+
+/* -w: writes the exact bytes of the first transmission to path. */
+static void
+request_save(const char *path, const uint8_t *buf, size_t len)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "wb")) == NULL)
+		err(1, "%s", path);
+	if (fwrite(buf, 1, len, f) != len || fclose(f) == EOF)
+		err(1, "%s", path);
+}
+
+/* -r: reads a request that -w saved. */
+static void
+replay_load(struct client *c, const char *path)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		err(1, "%s", path);
+	c->replay_len = fread(c->replay, 1, sizeof(c->replay), f);
+	if (ferror(f) || c->replay_len == 0)
+		errx(1, "%s: cannot read a request", path);
+	fclose(f);
 }
 
 /* Returns 1 if a datagram is the answer to one of our transmissions. */
@@ -410,7 +455,7 @@ main(int argc, char *argv[])
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return keygen(argc - 1, argv + 1);
 
-	while ((ch = getopt(argc, argv, "b:g:jk:P:p:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:g:jk:P:p:r:t:w:")) != -1) {
 		switch (ch) {
 		case 'b':
 			c.bind_addr = optarg;
@@ -432,6 +477,12 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(1, "port %s is %s", optarg, errstr);
 			c.port = optarg;
+			break;
+		case 'r':
+			replay_load(&c, optarg);
+			break;
+		case 'w':
+			c.write_file = optarg;
 			break;
 		case 't':
 			c.timeout = strtonum(optarg, 1, 3600, &errstr);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imsg.h"
@@ -28,13 +29,19 @@ enum ctl_action {
 	RELOAD,
 	LOG_VERBOSE,
 	LOG_BRIEF,
-	RELEASE_ADDRESS
+	RELEASE_ADDRESS,
+	SHOW_BINDINGS,
+	SHOW_HISTORY,
+	CLEAR_BINDING,
+	SHOW_ROUTES,
+	SHOW_FRAMED
 };
 
 enum ctl_argument {
 	ARG_NONE,
 	ARG_OPTIONAL,
-	ARG_REQUIRED
+	ARG_REQUIRED,
+	ARG_HISTORY	/* address ADDR [port PORT] [at TIME] */
 };
 
 struct ctl_command {
@@ -51,15 +58,24 @@ static const struct ctl_command ctl_commands[] = {
 	{ { "log", "verbose" },		LOG_VERBOSE,	ARG_NONE,	0 },
 	{ { "log", "brief" },		LOG_BRIEF,	ARG_NONE,	0 },
 	{ { "release", "address" },	RELEASE_ADDRESS, ARG_REQUIRED,	0 },
+	{ { "show", "bindings" },	SHOW_BINDINGS,	ARG_OPTIONAL,	1 },
+	{ { "show", "history" },	SHOW_HISTORY,	ARG_HISTORY,	1 },
+	{ { "clear", "binding" },	CLEAR_BINDING,	ARG_REQUIRED,	0 },
+	{ { "show", "routes" },		SHOW_ROUTES,	ARG_NONE,	1 },
+	{ { "show", "framed" },		SHOW_FRAMED,	ARG_NONE,	1 },
 };
 
 struct ctl_request {
 	const struct ctl_command *cmd;
 	const char		*address;	/* as typed, or NULL */
+	char			**args;		/* after the words */
+	int			 nargs;
 	uint32_t		 type;
 	union {
 		struct imsg_ctl_addr	 addr;
 		int			 verbose;
+		struct imsg_ctl_show_bindings	 bindings;
+		struct imsg_ctl_show_history	 history;
 	} payload;
 	size_t			 len;
 };
@@ -70,6 +86,8 @@ static int		 command_matches(const struct ctl_command *, int,
 static const struct ctl_command *command_lookup(int, char **,
 			    const char **);
 static void		 request_build(struct ctl_request *);
+static void		 history_build(struct ctl_request *);
+static int64_t		 parse_time(const char *);
 static int		 control_connect(const char *);
 static int		 control_open(const struct ctl_request *,
 			    const char *);
@@ -89,7 +107,12 @@ usage(void)
 	    "\tshow leases [address]\n"
 	    "\treload\n"
 	    "\tlog verbose | log brief\n"
-	    "\trelease address address\n", getprogname());
+	    "\trelease address address\n"
+	    "\tshow bindings [service-id]\n"
+	    "\tshow history address address [port port] [at time]\n"
+	    "\tclear binding service-id\n"
+	    "\tshow routes\n"
+	    "\tshow framed\n", getprogname());
 	exit(1);
 }
 
@@ -114,6 +137,8 @@ command_matches(const struct ctl_command *cmd, int argc, char **argv)
 		return argc == i || argc == i + 1;
 	case ARG_REQUIRED:
 		return argc == i + 1;
+	case ARG_HISTORY:
+		return argc >= i + 2;
 	}
 	return 0;
 }
@@ -145,6 +170,65 @@ command_lookup(int argc, char **argv, const char **address)
 	return found;
 }
 
+/*
+ * RFC 3339 in UTC ("2026-12-04T17:00:00Z") or seconds since the epoch.
+ */
+static int64_t
+parse_time(const char *s)
+{
+	struct tm	 tm;
+	const char	*errstr, *end;
+	int64_t		 t;
+
+	t = strtonum(s, 0, INT64_MAX, &errstr);
+	if (errstr == NULL)
+		return t;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL || (strcmp(end, "Z") != 0 && strcmp(end, "z") != 0))
+		errx(1, "invalid time: %s (expected RFC 3339 UTC such as "
+		    "2026-12-04T17:00:00Z, or seconds since the epoch)", s);
+	return (int64_t)timegm(&tm);
+}
+
+/* show history address ADDR [port PORT] [at TIME] */
+static void
+history_build(struct ctl_request *req)
+{
+	struct imsg_ctl_show_history	*q = &req->payload.history;
+	const char			*errstr;
+	int				 i;
+
+	req->type = IMSG_CTL_SHOW_HISTORY;
+	req->len = sizeof(*q);
+	if (strcmp(req->args[0], "address") != 0)
+		usage();
+	req->address = req->args[1];
+	if (inet_pton(AF_INET, req->address, &q->addr4) == 1)
+		q->family = AF_INET;
+	else if (inet_pton(AF_INET6, req->address, &q->addr6) == 1)
+		q->family = AF_INET6;
+	else
+		errx(1, "invalid address: %s (expected IPv4 or IPv6)",
+		    req->address);
+	for (i = 2; i < req->nargs; i += 2) {
+		if (i + 1 >= req->nargs)
+			usage();
+		if (strcmp(req->args[i], "port") == 0 && !q->has_port) {
+			q->port = strtonum(req->args[i + 1], 1, 65535,
+			    &errstr);
+			if (errstr != NULL)
+				errx(1, "port %s: %s", req->args[i + 1],
+				    errstr);
+			q->has_port = 1;
+		} else if (strcmp(req->args[i], "at") == 0 && !q->has_time) {
+			q->time = parse_time(req->args[i + 1]);
+			q->has_time = 1;
+		} else
+			usage();
+	}
+}
+
 /* Fills in the request's type and payload; exits on a bad address. */
 static void
 request_build(struct ctl_request *req)
@@ -160,6 +244,12 @@ request_build(struct ctl_request *req)
 	case RELOAD:
 		req->type = IMSG_CTL_RELOAD;
 		return;
+	case SHOW_ROUTES:
+		req->type = IMSG_CTL_SHOW_ROUTES;
+		return;
+	case SHOW_FRAMED:
+		req->type = IMSG_CTL_SHOW_FRAMED;
+		return;
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 		req->type = IMSG_CTL_LOG_VERBOSE;
@@ -172,6 +262,20 @@ request_build(struct ctl_request *req)
 	case RELEASE_ADDRESS:
 		req->type = IMSG_CTL_RELEASE;
 		break;
+	case SHOW_BINDINGS:
+	case CLEAR_BINDING:
+		req->type = req->cmd->action == SHOW_BINDINGS ?
+		    IMSG_CTL_SHOW_BINDINGS : IMSG_CTL_CLEAR_BINDING;
+		req->len = sizeof(req->payload.bindings);
+		if (req->address != NULL &&
+		    strlcpy(req->payload.bindings.service_id, req->address,
+		    sizeof(req->payload.bindings.service_id)) >=
+		    sizeof(req->payload.bindings.service_id))
+			errx(1, "service ID too long");
+		return;
+	case SHOW_HISTORY:
+		history_build(req);
+		return;
 	}
 
 	req->len = sizeof(*ca);
@@ -255,6 +359,8 @@ reply_add(const struct ctl_request *req, struct ctl_reply *reply,
 	uint32_t		 type = imsg_get_type(imsg);
 	struct imsg_ctl_proc	 proc;
 	struct imsg_lease4	 lease;
+	struct imsg_binding	 b;
+	struct imsg_binding_history h;
 	void			*p;
 
 	switch (type) {
@@ -311,6 +417,39 @@ reply_add(const struct ctl_request *req, struct ctl_reply *reply,
 		reply->leases = p;
 		reply->leases[reply->nleases++] = lease;
 		return 0;
+	case IMSG_CTL_BINDING:
+		if (action != SHOW_BINDINGS)
+			break;
+		if (imsg_get_data(imsg, &b, sizeof(b)) == -1 ||
+		    !MCGW_STR_OK(b.service_id) || !MCGW_STR_OK(b.ifname) ||
+		    b.hlen > MCGW_MAX_HWLEN)
+			errx(1, "invalid binding message from mcgwd");
+		if ((p = reallocarray(reply->bindings, reply->nbindings + 1,
+		    sizeof(b))) == NULL)
+			err(1, NULL);
+		reply->bindings = p;
+		reply->bindings[reply->nbindings++] = b;
+		return 0;
+	case IMSG_CTL_HISTORY:
+		if (action != SHOW_HISTORY)
+			break;
+		if (imsg_get_data(imsg, &h, sizeof(h)) == -1 ||
+		    !MCGW_STR_OK(h.service_id))
+			errx(1, "invalid history message from mcgwd");
+		if ((p = reallocarray(reply->history, reply->nhistory + 1,
+		    sizeof(h))) == NULL)
+			err(1, NULL);
+		reply->history = p;
+		reply->history[reply->nhistory++] = h;
+		return 0;
+	case IMSG_CTL_ROUTE:
+	case IMSG_CTL_FRAMED:
+		if ((action == SHOW_ROUTES && type == IMSG_CTL_ROUTE) ||
+		    (action == SHOW_FRAMED && type == IMSG_CTL_FRAMED)) {
+			reply_add_kernel(reply, imsg);
+			return 0;
+		}
+		break;
 	default:
 		break;
 	}
@@ -379,7 +518,26 @@ reply_print(const struct ctl_request *req, const struct ctl_reply *reply,
 		}
 		print_leases(reply, json);
 		return 0;
+	case SHOW_BINDINGS:
+		if (req->address != NULL && reply->nbindings == 0) {
+			snprintf(msg, sizeof(msg), "no binding for %s",
+			    req->address);
+			print_result_error(msg, json);
+			return 1;
+		}
+		print_bindings(reply, json);
+		return 0;
+	case SHOW_HISTORY:
+		print_history(reply, json);
+		return 0;
+	case SHOW_ROUTES:
+		print_routes(reply, json);
+		return 0;
+	case SHOW_FRAMED:
+		print_framed(reply, json);
+		return 0;
 	case RELOAD:
+	case CLEAR_BINDING:
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 	case RELEASE_ADDRESS:
@@ -418,6 +576,8 @@ main(int argc, char *argv[])
 
 	memset(&req, 0, sizeof(req));
 	req.cmd = command_lookup(argc, argv, &req.address);
+	req.args = argv + 2;
+	req.nargs = argc - 2;
 	request_build(&req);
 
 	fd = control_open(&req, sockpath);
@@ -428,6 +588,8 @@ main(int argc, char *argv[])
 	status = reply_print(&req, &reply, json);
 	free(reply.procs);
 	free(reply.leases);
+	free(reply.bindings);
+	free(reply.history);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	return status;

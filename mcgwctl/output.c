@@ -235,7 +235,12 @@ print_status(const struct ctl_reply *reply, int json)
 		printf(",\"uplink\":");
 		json_string(st->uplink);
 		printf(",\"ue_ipv4\":null,\"ue_ipv6\":null"
-		    ",\"public_key\":null");
+		    ",\"public_key\":");
+		if (MCGW_STR_OK(st->public_key) && st->public_key[0] != '\0')
+			json_string(st->public_key);
+		else
+			fputs("null", stdout);
+		printf(",\"bindings\":%u", st->bindings);
 		printf(",\"state_directory\":");
 		json_string(st->state_dir);
 		printf(",\"log\":\"%s\"", st->verbose ? "verbose" : "brief");
@@ -268,6 +273,11 @@ print_status(const struct ctl_reply *reply, int json)
 	format_vis(st->state_dir, vis, sizeof(vis));
 	printf("%-17s %s\n", "state directory:", vis);
 	printf("%-17s %s\n", "log level:", st->verbose ? "verbose" : "brief");
+	if (MCGW_STR_OK(st->public_key) && st->public_key[0] != '\0') {
+		format_vis(st->public_key, vis, sizeof(vis));
+		printf("%-17s %s\n", "public key:", vis);
+	}
+	printf("%-17s %u\n", "bindings:", st->bindings);
 	printf("%-17s %s\n", "dhcpd:", st->dhcpd_ready ? "ready" :
 	    "restoring leases");
 	printf("%-17s %u active, %u total\n", "leases:", st->leases_active,
@@ -411,5 +421,185 @@ print_result_error(const char *message, int json)
 		printf("{\"result\":\"error\",\"message\":");
 		json_string(message);
 		printf("}\n");
+	}
+}
+
+/* Lower-case names of the reasons a binding ended (binding.h). */
+static const char *
+end_reason_name(uint8_t r)
+{
+	static const char	*names[] = { "live", "released", "expired",
+				    "lease_ended", "cleared", "moved",
+				    "ue_changed" };
+
+	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
+}
+
+/* Prints "name":"address", or null when it is unspecified. */
+static void
+json_addr(const char *name, int family, const void *a)
+{
+	char	 buf[INET6_ADDRSTRLEN];
+	static const uint8_t zero[16];
+
+	printf("\"%s\":", name);
+	if (memcmp(a, zero, family == AF_INET ? 4 : 16) == 0)
+		fputs("null", stdout);
+	else
+		printf("\"%s\"", inet_ntop(family, a, buf, sizeof(buf)));
+}
+
+static const char *
+text_addr(int family, const void *a, char *buf, size_t len)
+{
+	static const uint8_t zero[16];
+
+	if (memcmp(a, zero, family == AF_INET ? 4 : 16) == 0)
+		return "-";
+	return inet_ntop(family, a, buf, len);
+}
+
+static void
+json_ports(uint16_t first, uint16_t last)
+{
+	if (first == 0)
+		printf(",\"port_first\":null,\"port_last\":null");
+	else
+		printf(",\"port_first\":%u,\"port_last\":%u", first, last);
+}
+
+static void
+print_binding_json(const struct imsg_binding *b)
+{
+	char	 buf[FIELD_MAX];
+
+	printf("{\"service_id\":");
+	json_string(b->service_id);
+	putchar(',');
+	json_addr("local_ipv4", AF_INET, &b->local4);
+	putchar(',');
+	json_addr("local_ipv6", AF_INET6, &b->local6);
+	putchar(',');
+	json_addr("ue_ipv4", AF_INET, &b->ue4);
+	putchar(',');
+	json_addr("ue_ipv6", AF_INET6, &b->ue6);
+	format_hex(b->hwaddr, b->hlen, ":", buf, sizeof(buf));
+	printf(",\"mac\":");
+	if (b->hlen > 0)
+		printf("\"%s\"", buf);
+	else
+		fputs("null", stdout);
+	format_hex(b->cid, b->cidlen, "", buf, sizeof(buf));
+	printf(",\"client_id\":");
+	if (b->cidlen > 0)
+		printf("\"%s\"", buf);
+	else
+		fputs("null", stdout);
+	printf(",\"interface\":");
+	json_string(b->ifname);
+	printf(",\"mode\":\"%s\"", mode_name(b->mode));
+	json_ports(b->port_first, b->port_last);
+	putchar(',');
+	json_time("authorised", b->authorised);
+	putchar(',');
+	json_time("refreshed", b->refreshed);
+	putchar(',');
+	json_time("expires", b->expires);
+	putchar('}');
+}
+
+void
+print_bindings(const struct ctl_reply *reply, int json)
+{
+	const struct imsg_binding	*b;
+	char				 sid[4 * MCGW_SERVICE_ID_LEN + 1];
+	char				 l4[INET_ADDRSTRLEN], u4[INET_ADDRSTRLEN];
+	char				 mac[FIELD_MAX], ifn[64], ports[16];
+	char				 auth[32], exp[32];
+	size_t				 i;
+
+	if (json) {
+		printf("{\"bindings\":[");
+		for (i = 0; i < reply->nbindings; i++) {
+			if (i > 0)
+				putchar(',');
+			print_binding_json(&reply->bindings[i]);
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("%-24s %-15s %-15s %-17s %-8s %-6s %-11s %-20s %s\n",
+	    "SERVICE-ID", "LOCAL", "UE", "MAC", "IF", "MODE", "PORTS",
+	    "AUTHORISED", "EXPIRES");
+	for (i = 0; i < reply->nbindings; i++) {
+		b = &reply->bindings[i];
+		format_vis(b->service_id, sid, sizeof(sid));
+		format_hex(b->hwaddr, b->hlen, ":", mac, sizeof(mac));
+		format_vis(b->ifname, ifn, sizeof(ifn));
+		if (b->port_first != 0)
+			snprintf(ports, sizeof(ports), "%u-%u", b->port_first,
+			    b->port_last);
+		else
+			strlcpy(ports, "-", sizeof(ports));
+		format_time(b->authorised, auth, sizeof(auth));
+		format_time(b->expires, exp, sizeof(exp));
+		printf("%-24s %-15s %-15s %-17s %-8s %-6s %-11s %-20s %s\n",
+		    sid, text_addr(AF_INET, &b->local4, l4, sizeof(l4)),
+		    text_addr(AF_INET, &b->ue4, u4, sizeof(u4)), mac, ifn,
+		    mode_name(b->mode), ports, auth, exp);
+	}
+}
+
+void
+print_history(const struct ctl_reply *reply, int json)
+{
+	const struct imsg_binding_history	*h;
+	char					 sid[4 * MCGW_SERVICE_ID_LEN + 1];
+	char					 l4[INET_ADDRSTRLEN];
+	char					 u4[INET_ADDRSTRLEN];
+	char					 start[32], end[32], ports[16];
+	size_t					 i;
+
+	if (json) {
+		printf("{\"history\":[");
+		for (i = 0; i < reply->nhistory; i++) {
+			h = &reply->history[i];
+			printf("%s{\"service_id\":", i > 0 ? "," : "");
+			json_string(h->service_id);
+			putchar(',');
+			json_addr("local_ipv4", AF_INET, &h->local4);
+			putchar(',');
+			json_addr("local_ipv6", AF_INET6, &h->local6);
+			putchar(',');
+			json_addr("ue_ipv4", AF_INET, &h->ue4);
+			putchar(',');
+			json_addr("ue_ipv6", AF_INET6, &h->ue6);
+			json_ports(h->port_first, h->port_last);
+			putchar(',');
+			json_time("start", h->start);
+			putchar(',');
+			json_time("end", h->end);
+			printf(",\"end_reason\":\"%s\"}",
+			    end_reason_name(h->end_reason));
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("%-24s %-15s %-15s %-11s %-20s %-20s %s\n", "SERVICE-ID",
+	    "LOCAL", "UE", "PORTS", "START", "END", "REASON");
+	for (i = 0; i < reply->nhistory; i++) {
+		h = &reply->history[i];
+		format_vis(h->service_id, sid, sizeof(sid));
+		if (h->port_first != 0)
+			snprintf(ports, sizeof(ports), "%u-%u", h->port_first,
+			    h->port_last);
+		else
+			strlcpy(ports, "-", sizeof(ports));
+		format_time(h->start, start, sizeof(start));
+		format_time(h->end, end, sizeof(end));
+		printf("%-24s %-15s %-15s %-11s %-20s %-20s %s\n", sid,
+		    text_addr(AF_INET, &h->local4, l4, sizeof(l4)),
+		    text_addr(AF_INET, &h->ue4, u4, sizeof(u4)), ports, start,
+		    end, end_reason_name(h->end_reason));
 	}
 }

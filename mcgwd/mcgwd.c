@@ -53,6 +53,14 @@ struct served_iface {
 	char		 name[IF_NAMESIZE];
 };
 
+/* An interface whose authorisation socket routed already has. */
+struct auth_iface {
+	TAILQ_ENTRY(auth_iface)	 entry;
+	char		 name[IF_NAMESIZE];
+	uint16_t	 port;
+	int		 seen;
+};
+
 static struct mcgwd_conf	*conf;
 static const char		*conf_file = MCGW_CONF_FILE;
 static const char		*ctl_path = MCGW_SOCKET;
@@ -60,6 +68,8 @@ static char			 ctl_ro_path[PATH_MAX];
 static struct engine		 dhcpd;
 static struct engine		 routed;
 static TAILQ_HEAD(, served_iface) served = TAILQ_HEAD_INITIALIZER(served);
+static TAILQ_HEAD(, auth_iface)	 auth_ifaces =
+				    TAILQ_HEAD_INITIALIZER(auth_ifaces);
 static int			 debug, verbose, seccomp_debug;
 static int			 shutting_down;
 static time_t			 started;
@@ -72,6 +82,8 @@ static void	engine_dispatch(int, short, void *);
 static void	engine_event_add(struct engine *);
 static int	config_send(struct engine *, const struct mcgwd_conf *);
 static void	ifaces_prepare(struct mcgwd_conf *);
+static void	auth_config_send(const struct mcgwd_conf *);
+static void	auth_socket_send(const struct mcgwd_conf *, const char *);
 static void	ifaces_send_sockets(const struct mcgwd_conf *);
 static int	reload(void);
 static void	shutdown_engines(void);
@@ -217,6 +229,58 @@ engine_ctl_request(struct engine *e, struct imsg *imsg)
 	}
 }
 
+/* A change of the kernel's tables, or "show routes" for a session. */
+static void
+engine_kernel_request(struct engine *e, struct imsg *imsg)
+{
+	struct imsg_kernel_result	 res;
+	struct imsg_route		 routes[KR_MAX_ROUTES];
+	size_t				 i, n;
+
+	if (imsg->hdr.type != IMSG_CTL_SHOW_ROUTES) {
+		kernel_request(e->name, imsg, &res);
+		engine_compose(e, IMSG_KERNEL_RESULT, imsg->hdr.peerid, -1,
+		    &res, sizeof(res));
+		return;
+	}
+	n = kernel_list(routes, KR_MAX_ROUTES);
+	for (i = 0; i < n; i++)
+		engine_compose(e, IMSG_CTL_ROUTE, imsg->hdr.peerid, -1,
+		    &routes[i], sizeof(routes[i]));
+	engine_compose(e, IMSG_CTL_END, imsg->hdr.peerid, -1, NULL, 0);
+}
+
+/* The UE IP appeared, changed or went away. */
+static void
+uplink_notify(const struct imsg_uplink_addr *u)
+{
+	engine_compose(&routed, IMSG_UPLINK_ADDR, 0, -1, u, sizeof(*u));
+}
+
+/* routed's part of the configuration: the framed ranges. */
+static void
+config_send_framed(struct engine *e, const struct mcgwd_conf *c)
+{
+	struct imsg_framed	 f;
+	int			 i;
+
+	for (i = 0; i < c->nframed_routes + c->nframed_routes6; i++) {
+		memset(&f, 0, sizeof(f));
+		if (i < c->nframed_routes) {
+			f.family = AF_INET;
+			f.addr4 = c->framed_routes[i].addr;
+			f.prefixlen = c->framed_routes[i].prefixlen;
+		} else {
+			f.family = AF_INET6;
+			f.addr6 = c->framed_routes6[i -
+			    c->nframed_routes].addr;
+			f.prefixlen = c->framed_routes6[i -
+			    c->nframed_routes].prefixlen;
+		}
+		engine_compose(e, IMSG_RECONF_FRAMED, 0, -1, &f, sizeof(f));
+	}
+}
+
 static void
 engine_dispatch(int fd, short event, void *arg)
 {
@@ -249,6 +313,12 @@ engine_dispatch(int fd, short event, void *arg)
 		if (e == &routed && (imsg.hdr.type == IMSG_CTL_RELOAD ||
 		    imsg.hdr.type == IMSG_CTL_LOG_VERBOSE))
 			engine_ctl_request(e, &imsg);
+		else if (imsg.hdr.type == IMSG_ROUTE_ADD ||
+		    imsg.hdr.type == IMSG_ROUTE_DEL ||
+		    imsg.hdr.type == IMSG_NAT_ADD ||
+		    imsg.hdr.type == IMSG_NAT_DEL ||
+		    (e == &routed && imsg.hdr.type == IMSG_CTL_SHOW_ROUTES))
+			engine_kernel_request(e, &imsg);
 		else
 			fatalx("%s: unexpected %s", e->name,
 			    imsg_type_name(imsg.hdr.type));
@@ -304,6 +374,9 @@ config_send(struct engine *e, const struct mcgwd_conf *c)
 	ic.hold_down = c->hold_down;
 	ic.decline_hold = c->decline_hold;
 	ic.offer_hold = c->offer_hold;
+	ic.nat_port_first = c->nat_port_first;
+	ic.nat_port_last = c->nat_port_last;
+	ic.nat_block_size = c->nat_block_size;
 	engine_compose(e, IMSG_RECONF_CONF, 0, -1, &ic, sizeof(ic));
 
 	TAILQ_FOREACH(ifc, &c->ifaces, entry) {
@@ -317,8 +390,91 @@ config_send(struct engine *e, const struct mcgwd_conf *c)
 		TAILQ_FOREACH(sc, &ifc->subnets, entry)
 			send_subnet(e, sc);
 	}
+	if (e == &routed)
+		config_send_framed(e, c);
+	if (e == &routed)
+		auth_config_send(c);
 	engine_compose(e, IMSG_RECONF_END, 0, -1, NULL, 0);
 	return 0;
+}
+
+/*
+ * The authorisation block goes to routed inside the configuration
+ * sequence: settings, keys, and one IMSG_AUTH_SOCKET per listening
+ * interface, with a descriptor only for a socket routed lacks.  routed
+ * closes the sockets the sequence does not name.
+ */
+static void
+auth_config_send(const struct mcgwd_conf *c)
+{
+	struct imsg_auth_conf		 ac;
+	struct imsg_auth_key		 ak;
+	const struct auth_key_conf	*k;
+	const struct auth_listen_conf	*l;
+	struct auth_iface		*ai, *next;
+
+	TAILQ_FOREACH(ai, &auth_ifaces, entry)
+		ai->seen = 0;
+	if (c->auth_block) {
+		memset(&ac, 0, sizeof(ac));
+		ac.port = c->auth_port;
+		ac.skew = c->auth_skew;
+		ac.lifetime = c->auth_lifetime;
+		ac.retention = c->auth_retention;
+		ac.rate = c->auth_rate;
+		ac.burst = c->auth_burst;
+		engine_compose(&routed, IMSG_RECONF_AUTH, 0, -1, &ac,
+		    sizeof(ac));
+		TAILQ_FOREACH(k, &c->auth_keys, entry) {
+			memset(&ak, 0, sizeof(ak));
+			strlcpy(ak.service_id, k->service_id,
+			    sizeof(ak.service_id));
+			memcpy(ak.key, k->key, sizeof(ak.key));
+			engine_compose(&routed, IMSG_RECONF_AUTH_KEY, 0, -1,
+			    &ak, sizeof(ak));
+		}
+		TAILQ_FOREACH(l, &c->auth_listen, entry)
+			auth_socket_send(c, l->ifname);
+	}
+	for (ai = TAILQ_FIRST(&auth_ifaces); ai != NULL; ai = next) {
+		next = TAILQ_NEXT(ai, entry);
+		if (ai->seen)
+			continue;
+		TAILQ_REMOVE(&auth_ifaces, ai, entry);
+		free(ai);
+	}
+}
+
+static void
+auth_socket_send(const struct mcgwd_conf *c, const char *ifname)
+{
+	struct imsg_socket	 is;
+	struct auth_iface	*ai;
+	unsigned int		 ifindex;
+	uint8_t			 hw[6];
+	int			 fd = -1;
+
+	TAILQ_FOREACH(ai, &auth_ifaces, entry)
+		if (strcmp(ai->name, ifname) == 0)
+			break;
+	memset(&is, 0, sizeof(is));
+	strlcpy(is.ifname, ifname, sizeof(is.ifname));
+	if (ai == NULL || ai->port != c->auth_port) {
+		if (kr_iface_info(ifname, &ifindex, hw) == -1)
+			return;
+		is.ifindex = ifindex;
+		if ((fd = sock_auth_udp(ifname, c->auth_port)) == -1)
+			return;
+		if (ai == NULL) {
+			if ((ai = calloc(1, sizeof(*ai))) == NULL)
+				fatal("calloc");
+			strlcpy(ai->name, ifname, sizeof(ai->name));
+			TAILQ_INSERT_TAIL(&auth_ifaces, ai, entry);
+		}
+		ai->port = c->auth_port;
+	}
+	ai->seen = 1;
+	engine_compose(&routed, IMSG_AUTH_SOCKET, 0, fd, &is, sizeof(is));
 }
 
 /* Adds each LAN interface's configured address where it is missing. */
@@ -415,6 +571,7 @@ reload(void)
 	config_send(&dhcpd, conf);
 	config_send(&routed, conf);
 	ifaces_send_sockets(conf);
+	kernel_reconf(conf);
 	log_info("configuration reloaded from %s", conf_file);
 	return 0;
 }
@@ -486,6 +643,7 @@ sig_handler(int sig, short event, void *arg)
 	case SIGINT:
 		log_info("stopping on signal %d", sig);
 		shutdown_engines();
+		kernel_stop();
 		unlink(ctl_path);
 		unlink(ctl_ro_path);
 		log_info("stopped");
@@ -517,6 +675,15 @@ shutdown_engines(void)
 			if (all[i]->pid <= 0)
 				continue;
 			pid = waitpid(all[i]->pid, &status, WNOHANG);
+			/*
+			 * One engine's death makes the other exit, and either
+			 * pipe may break first: an end other than by our
+			 * SIGTERM is the other engine's, and is logged.
+			 */
+			if (pid == all[i]->pid && (WIFSIGNALED(status) ?
+			    WTERMSIG(status) != SIGTERM :
+			    WEXITSTATUS(status) != 0))
+				log_child_status(all[i]->name, pid, status);
 			if (pid == all[i]->pid || (pid == -1 &&
 			    errno == ECHILD))
 				all[i]->pid = 0;
@@ -742,6 +909,7 @@ main(int argc, char *argv[])
 	config_send(&dhcpd, conf);
 	config_send(&routed, conf);
 	ifaces_send_sockets(conf);
+	kernel_start(conf, uplink_notify);
 
 	event_dispatch();
 	fatalx("event loop returned");

@@ -19,6 +19,19 @@
 #define DEFAULT_HOLD_DOWN	600
 #define DEFAULT_DECLINE_HOLD	3600
 #define DEFAULT_OFFER_HOLD	60
+#define DEFAULT_AUTH_LIFETIME	3600	/* seconds a binding lasts */
+/* Requests per second and at once per source: replay.h's defaults. */
+#define DEFAULT_AUTH_RATE	5
+#define DEFAULT_AUTH_BURST	10
+#define DEFAULT_AUTH_RETENTION	90	/* days the history keeps */
+/*
+ * NAT port blocks.  Ports above nat_port_last serve the masquerade of
+ * clients without a binding, so the default leaves 60000-65535 to it.
+ */
+#define DEFAULT_NAT_PORT_FIRST	20000
+#define DEFAULT_NAT_PORT_LAST	59999
+#define DEFAULT_NAT_BLOCK_SIZE	1000
+#define NAT_MASQ_MIN_PORTS	1024	/* ports left above the blocks */
 
 struct range_conf {
 	TAILQ_ENTRY(range_conf)	 entry;
@@ -65,6 +78,11 @@ struct prefix4 {
 	uint8_t			 prefixlen;
 };
 
+struct prefix6 {
+	struct in6_addr		 addr;
+	uint8_t			 prefixlen;
+};
+
 struct auth_key_conf {
 	TAILQ_ENTRY(auth_key_conf) entry;
 	char			 service_id[256];
@@ -85,9 +103,22 @@ struct mcgwd_conf {
 	uint32_t		 offer_hold;
 	struct prefix4		 framed_routes[16];
 	int			 nframed_routes;
+	struct prefix6		 framed_routes6[16];
+	int			 nframed_routes6;
+	/* NAT mode: each binding gets block_size ports of first..last. */
+	uint16_t		 nat_port_first;
+	uint16_t		 nat_port_last;
+	uint16_t		 nat_block_size;
 	TAILQ_HEAD(, iface_conf) ifaces;
 	TAILQ_HEAD(, auth_listen_conf) auth_listen;
 	TAILQ_HEAD(, auth_key_conf) auth_keys;
+	int			 auth_block;	/* an authorisation block */
+	uint16_t		 auth_port;
+	uint32_t		 auth_skew;
+	uint32_t		 auth_lifetime;
+	uint32_t		 auth_rate;
+	uint32_t		 auth_burst;
+	int64_t			 auth_retention;	/* seconds */
 };
 
 /* How mcgwd.conf writes the value of a DHCPv4 option known by name. */

@@ -8,9 +8,12 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
+#include "mcgw.h"
+
 /* sockets.c */
 int	sock_dhcp4_packet(const char *, unsigned int);
 int	sock_dhcp4_udp(const char *);
+int	sock_auth_udp(const char *, uint16_t);
 int	control_listen(const char *, mode_t, gid_t);
 
 /* kroute.c */
@@ -22,5 +25,42 @@ int	kr_iface_info(const char *, unsigned int *, uint8_t *);
 /* Returns 1 if the address is on the interface, 0 if not, -1 on error. */
 int	kr_addr4_present(const char *, struct in_addr);
 int	kr_addr4_add(unsigned int, struct in_addr, uint8_t);
+#define KR_MAX_ROUTES	512
+/* Adds or replaces, and removes, a route of protocol MCGW_RTPROT. */
+int	kr_route_add(const struct imsg_route *, unsigned int);
+int	kr_route_del(const struct imsg_route *, unsigned int);
+/* Fills at most max routes of protocol MCGW_RTPROT; returns the count. */
+size_t	kr_routes_own(struct imsg_route *, size_t);
+void	kr_routes_flush(void);
+int	kr_forwarding(void);
+
+/* nft.c */
+struct mcgwd_conf;
+/* Rebuilds mcgwd's nftables tables for the mode, the UE IP and rules. */
+int	nft_apply(const struct mcgwd_conf *, struct in_addr,
+	    const struct imsg_nat *, size_t);
+int	nft_remove(void);
+
+/* uplink.c */
+/* Called after each settled burst of changes; changed: the UE IP moved. */
+typedef void	(*uplink_cb)(const struct imsg_uplink_addr *, int changed);
+void	uplink_start(const char *, uplink_cb);
+void	uplink_rename(const char *);
+const struct imsg_uplink_addr *uplink_current(void);
+
+/* kernel.c: what the parent installs, and the check of each request */
+struct imsg;
+typedef void	(*kernel_notify_cb)(const struct imsg_uplink_addr *);
+void	kernel_start(struct mcgwd_conf *, kernel_notify_cb);
+void	kernel_reconf(struct mcgwd_conf *);
+void	kernel_stop(void);
+/*
+ * Checks and carries out an engine's IMSG_ROUTE_* or IMSG_NAT_*; fills
+ * the answer.  Fatal on a malformed message.
+ */
+void	kernel_request(const char *, struct imsg *,
+	    struct imsg_kernel_result *);
+/* Fills at most max entries for "show routes"; returns the count. */
+size_t	kernel_list(struct imsg_route *, size_t);
 
 #endif /* MCGWD_PARENT_H */

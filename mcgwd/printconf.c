@@ -197,9 +197,16 @@ print_auth(FILE *fp, const struct mcgwd_conf *conf)
 					    sizeof(k->key),
 					    sodium_base64_VARIANT_ORIGINAL)];
 
-	if (TAILQ_EMPTY(&conf->auth_listen) && TAILQ_EMPTY(&conf->auth_keys))
+	if (!conf->auth_block && TAILQ_EMPTY(&conf->auth_listen) &&
+	    TAILQ_EMPTY(&conf->auth_keys))
 		return;
 	fprintf(fp, "\nauthorisation {\n");
+	fprintf(fp, "\tport %u\n", conf->auth_port);
+	fprintf(fp, "\tskew %u\n", conf->auth_skew);
+	fprintf(fp, "\tbinding-lifetime %u\n", conf->auth_lifetime);
+	fprintf(fp, "\thistory-retention %lld\n",
+	    (long long)(conf->auth_retention / 86400));
+	fprintf(fp, "\trate %u burst %u\n", conf->auth_rate, conf->auth_burst);
 	TAILQ_FOREACH(l, &conf->auth_listen, entry) {
 		fprintf(fp, "\tlisten on ");
 		print_quoted(fp, l->ifname);
@@ -220,6 +227,7 @@ print_config(FILE *fp, const struct mcgwd_conf *conf)
 {
 	const struct iface_conf	*ifc;
 	char			 buf[INET_ADDRSTRLEN];
+	char			 buf6[INET6_ADDRSTRLEN];
 	int			 i;
 
 	fprintf(fp, "state-directory ");
@@ -234,6 +242,14 @@ print_config(FILE *fp, const struct mcgwd_conf *conf)
 		fprintf(fp, "framed-route %s/%u\n",
 		    addr_str(conf->framed_routes[i].addr, buf, sizeof(buf)),
 		    conf->framed_routes[i].prefixlen);
+	for (i = 0; i < conf->nframed_routes6; i++)
+		fprintf(fp, "framed-route6 %s/%u\n",
+		    inet_ntop(AF_INET6, &conf->framed_routes6[i].addr, buf6,
+		    sizeof(buf6)), conf->framed_routes6[i].prefixlen);
+	if (conf->mode == MODE_NAT)
+		fprintf(fp, "nat port-range %u %u block-size %u\n",
+		    conf->nat_port_first, conf->nat_port_last,
+		    conf->nat_block_size);
 
 	TAILQ_FOREACH(ifc, &conf->ifaces, entry)
 		print_iface(fp, ifc);

@@ -140,6 +140,42 @@ sock_dhcp4_udp(const char *ifname)
 	return -1;
 }
 
+/*
+ * The authorisation endpoint of one LAN interface: UDP on port, bound to
+ * the interface, with the destination address of each request.
+ */
+int
+sock_auth_udp(const char *ifname, uint16_t port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd, on = 1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("%s: socket AF_INET", ifname);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+	    strlen(ifname) + 1) == -1) {
+		log_warn("%s: setsockopt on the authorisation socket", ifname);
+		goto fail;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		log_warn("%s: bind UDP port %u", ifname, port);
+		goto fail;
+	}
+	return fd;
+ fail:
+	close(fd);
+	return -1;
+}
+
 /* Removes a control socket left by a daemon that is gone. */
 static int
 control_unlink_stale(const char *path)

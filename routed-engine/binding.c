@@ -398,6 +398,8 @@ binding_end_reason_name(uint8_t reason)
 		return "CLEARED";
 	case BINDING_MOVED:
 		return "MOVED";
+	case BINDING_UE_CHANGED:
+		return "UE_CHANGED";
 	default:
 		return "UNKNOWN";
 	}
@@ -617,6 +619,17 @@ binding_history_count(const struct binding_history *h)
 	return h->count;
 }
 
+/* Copies the entry at index i, in start order.  Returns -1 past the end. */
+int
+binding_history_get(const struct binding_history *h, size_t i,
+    struct binding_history_entry *he)
+{
+	if (i >= h->count)
+		return -1;
+	*he = h->entries[i];
+	return 0;
+}
+
 void
 binding_history_to_imsg(const struct binding_history_entry *he,
     struct imsg_binding_history *ih)
@@ -645,7 +658,7 @@ binding_history_from_imsg(const struct imsg_binding_history *ih,
 		return -1;
 	len = strlen(ih->service_id);
 	if (len == 0 || !auth_utf8_valid((const uint8_t *)ih->service_id,
-	    len) || ih->end_reason > BINDING_MOVED ||
+	    len) || ih->end_reason > BINDING_UE_CHANGED ||
 	    ih->port_first > ih->port_last)
 		return -1;
 	memset(he, 0, sizeof(*he));
@@ -660,5 +673,19 @@ binding_history_from_imsg(const struct imsg_binding_history *ih,
 	he->end_reason = ih->end_reason;
 	he->start = ih->start;
 	he->end = ih->end;
+	return 0;
+}
+
+int
+binding_set_ue(struct binding_table *bt, const char *service_id, size_t len,
+    struct in_addr ue4, const struct in6_addr *ue6, int64_t now)
+{
+	struct binding_entry	*e;
+
+	if ((e = entry_find(bt, service_id, len)) == NULL)
+		return -1;
+	e->b.ue4 = ue4;
+	e->b.ue6 = *ue6;
+	e->b.authorised = now;
 	return 0;
 }

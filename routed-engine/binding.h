@@ -30,7 +30,8 @@ enum binding_end_reason {
 	BINDING_EXPIRED = 2,		/* no REFRESH before the expiry */
 	BINDING_LEASE_ENDED = 3,	/* the local address's lease ended */
 	BINDING_CLEARED = 4,		/* mcgwctl clear binding */
-	BINDING_MOVED = 5		/* authorised from another address */
+	BINDING_MOVED = 5,		/* authorised from another address */
+	BINDING_UE_CHANGED = 6		/* history: the UE IP changed */
 };
 
 /* Return values of binding_authorise(). */
@@ -77,44 +78,10 @@ struct binding_history_entry {
 };
 
 /*
- * Fixed wire forms for imsgs and the journal.  Every char array contains a
- * NUL-terminated string (check with MCGW_STR_OK()), and the layouts have no
- * implicit padding, so that journal records are byte-for-byte stable.
+ * struct imsg_binding and struct imsg_binding_history (common/mcgw.h)
+ * are the fixed wire forms for imsgs; every char array in them holds a
+ * NUL-terminated string (check with MCGW_STR_OK()).
  */
-struct imsg_binding {
-	char		 service_id[AUTH_MAX_SERVICE_ID + 1];
-	char		 ifname[IF_NAMESIZE];
-	uint8_t		 mode;
-	uint8_t		 hlen;
-	uint8_t		 cidlen;
-	uint8_t		 end_reason;	/* BINDING_LIVE in a start record */
-	uint8_t		 hwaddr[MCGW_MAX_HWLEN];
-	uint8_t		 cid[MCGW_MAX_CIDLEN];
-	uint8_t		 pad;
-	struct in_addr	 local4;
-	struct in_addr	 ue4;
-	struct in6_addr	 local6;
-	struct in6_addr	 ue6;
-	uint16_t	 port_first;
-	uint16_t	 port_last;
-	int64_t		 authorised;
-	int64_t		 refreshed;
-	int64_t		 expires;
-};
-
-struct imsg_binding_history {
-	char		 service_id[AUTH_MAX_SERVICE_ID + 1];
-	struct in_addr	 local4;
-	struct in_addr	 ue4;
-	struct in6_addr	 local6;
-	struct in6_addr	 ue6;
-	uint16_t	 port_first;
-	uint16_t	 port_last;
-	uint8_t		 end_reason;
-	uint8_t		 pad[3];
-	int64_t		 start;
-	int64_t		 end;
-};
 
 struct binding_table;
 struct binding_history;
@@ -157,6 +124,14 @@ void			 binding_to_imsg(const struct binding *,
 			    struct imsg_binding *);
 int			 binding_from_imsg(const struct imsg_binding *,
 			    struct binding *);
+/*
+ * Gives a live binding new UE addresses.  Its current history record
+ * then starts at now, so authorised becomes now.  Returns -1 if there
+ * is no such binding.
+ */
+int			 binding_set_ue(struct binding_table *, const char *,
+			    size_t, struct in_addr, const struct in6_addr *,
+			    int64_t);
 
 struct binding_history	*binding_history_new(void);
 void			 binding_history_free(struct binding_history *);
@@ -174,6 +149,8 @@ size_t			 binding_history_lookup(
 size_t			 binding_history_compact(struct binding_history *,
 			    int64_t);
 size_t			 binding_history_count(const struct binding_history *);
+int			 binding_history_get(const struct binding_history *,
+			    size_t, struct binding_history_entry *);
 void			 binding_history_to_imsg(
 			    const struct binding_history_entry *,
 			    struct imsg_binding_history *);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define LIBBSD_OPENBSD_VIS	/* the strnvis() prototype, unused here */
+#include <vis.h>
 
 #include "imsg.h"
 #include "log.h"
@@ -31,6 +33,11 @@
  */
 #define CONTROL_LEASE_CHUNK	128
 #define CONTROL_BACKOFF_SEC	1
+/*
+ * XXX show bindings and show history answer in one go, so they stop at
+ * this many entries to stay below CONTROL_MAX_QUEUED.
+ */
+#define CONTROL_MAX_ENTRIES	(CONTROL_MAX_QUEUED - 8)
 
 struct ctl_listener {
 	int			 fd;
@@ -61,6 +68,10 @@ static int	 control_process(struct ctl_conn *);
 static int	 control_request(struct ctl_conn *, struct imsg *);
 static int	 control_show_leases(struct ctl_conn *, struct imsg *);
 static int	 control_release(struct ctl_conn *, struct imsg *);
+static int	 control_show_bindings(struct ctl_conn *, struct imsg *);
+static void	 control_binding_cb(const struct binding *, void *);
+static int	 control_show_history(struct ctl_conn *, struct imsg *);
+static int	 control_clear_binding(struct ctl_conn *, struct imsg *);
 static void	 control_dump_more(struct ctl_conn *);
 static void	 control_compose(struct ctl_conn *, uint32_t, const void *,
 		    size_t);
@@ -328,6 +339,28 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		return 0;
 	case IMSG_CTL_RELEASE:
 		return control_release(c, imsg);
+	case IMSG_CTL_SHOW_BINDINGS:
+		return control_show_bindings(c, imsg);
+	case IMSG_CTL_SHOW_HISTORY:
+		return control_show_history(c, imsg);
+	case IMSG_CTL_CLEAR_BINDING:
+		return control_clear_binding(c, imsg);
+	case IMSG_CTL_SHOW_ROUTES:
+		if (imsg_get_len(imsg) != 0)
+			goto bad;
+		/* The parent answers with IMSG_CTL_ROUTE and IMSG_CTL_END. */
+		if (routed_imsg_compose_parent(IMSG_CTL_SHOW_ROUTES, c->id,
+		    NULL, 0) == -1)
+			fatal("%s: imsg_compose", __func__);
+		return 0;
+	case IMSG_CTL_SHOW_FRAMED:
+		if (imsg_get_len(imsg) != 0)
+			goto bad;
+		for (i = 0; nat_framed(i) != NULL; i++)
+			control_compose(c, IMSG_CTL_FRAMED, nat_framed(i),
+			    sizeof(struct imsg_framed));
+		control_compose(c, IMSG_CTL_END, NULL, 0);
+		return 0;
 	default:
 		goto bad;
 	}
@@ -411,6 +444,106 @@ control_release(struct ctl_conn *c, struct imsg *imsg)
 	return 0;
 }
 
+struct binding_dump {
+	struct ctl_conn		*c;
+	size_t			 n;
+};
+
+static void
+control_binding_cb(const struct binding *b, void *arg)
+{
+	struct binding_dump	*d = arg;
+	struct imsg_binding	 ib;
+
+	if (d->n++ >= CONTROL_MAX_ENTRIES)
+		return;
+	binding_to_imsg(b, &ib);
+	control_compose(d->c, IMSG_CTL_BINDING, &ib, sizeof(ib));
+}
+
+static int
+control_show_bindings(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct imsg_ctl_show_bindings	 q;
+	struct binding_dump		 d;
+
+	if (imsg_get_data(imsg, &q, sizeof(q)) == -1 ||
+	    !MCGW_STR_OK(q.service_id)) {
+		log_warnx("control session %u: invalid %s, closing it",
+		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		return -1;
+	}
+	d.c = c;
+	d.n = 0;
+	auth_ctl_bindings(q.service_id, control_binding_cb, &d);
+	control_compose(c, IMSG_CTL_END, NULL, 0);
+	return 0;
+}
+
+static int
+control_show_history(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct imsg_ctl_show_history	 q;
+	struct imsg_binding_history	 ih;
+	struct binding_history_entry	*out;
+	size_t				 i, n;
+
+	if (imsg_get_data(imsg, &q, sizeof(q)) == -1 ||
+	    (q.family != AF_INET && q.family != AF_INET6) ||
+	    q.has_port > 1 || q.has_time > 1) {
+		log_warnx("control session %u: invalid %s, closing it",
+		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		return -1;
+	}
+	if ((out = calloc(CONTROL_MAX_ENTRIES, sizeof(*out))) == NULL) {
+		control_result(c, ENOMEM, "out of memory");
+		return 0;
+	}
+	n = auth_ctl_history(&q, out, CONTROL_MAX_ENTRIES);
+	for (i = 0; i < n && i < CONTROL_MAX_ENTRIES; i++) {
+		binding_history_to_imsg(&out[i], &ih);
+		control_compose(c, IMSG_CTL_HISTORY, &ih, sizeof(ih));
+	}
+	free(out);
+	control_compose(c, IMSG_CTL_END, NULL, 0);
+	return 0;
+}
+
+static int
+control_clear_binding(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct imsg_ctl_show_bindings	 q;
+	char				 vis[4 * sizeof(q.service_id) + 1];
+
+	if (imsg_get_data(imsg, &q, sizeof(q)) == -1 ||
+	    !MCGW_STR_OK(q.service_id)) {
+		log_warnx("control session %u: invalid %s, closing it",
+		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		return -1;
+	}
+	if (c->readonly) {
+		control_result(c, EACCES,
+		    "permission denied: read-only socket");
+		return 0;
+	}
+	strvis(vis, q.service_id, VIS_SAFE | VIS_OCTAL);
+	switch (auth_ctl_clear(q.service_id)) {
+	case 0:
+		log_info("control session %u cleared the binding of %s",
+		    c->id, vis);
+		control_result(c, 0, "cleared the binding of %s", vis);
+		break;
+	case -1:
+		control_result(c, ENOENT, "no binding for %s", vis);
+		break;
+	default:
+		control_result(c, EIO, "cannot store the end of the "
+		    "binding of %s", vis);
+		break;
+	}
+	return 0;
+}
+
 static void
 control_dump_more(struct ctl_conn *c)
 {
@@ -465,6 +598,21 @@ control_find(uint32_t id)
 		if (c->id == id)
 			return c;
 	return NULL;
+}
+
+void
+control_relay(uint32_t id, uint32_t type, const void *data, size_t len)
+{
+	struct ctl_conn	*c;
+
+	if ((c = control_find(id)) == NULL)
+		return;
+	control_compose(c, type, data, len);
+	if (c->failed) {
+		control_close(c);
+		return;
+	}
+	control_event_add(c);
 }
 
 void

@@ -58,6 +58,21 @@
 #define LEASE4_MAX		(LEASE4_FIXED + MCGW_MAX_HWLEN + \
 				    MCGW_MAX_CIDLEN + IF_NAMESIZE + \
 				    MCGW_HOSTNAME_LEN)
+#define BINDING_VERSION		1
+/*
+ * Four string lengths, mode, hlen, end reason, four addresses, the
+ * port range and three times.
+ */
+#define BINDING_FIXED		(4 + 3 + 4 + 4 + 16 + 16 + 2 + 2 + 3 * 8)
+#define BINDING_MAX		(BINDING_FIXED + MCGW_SERVICE_ID_LEN + \
+				    IF_NAMESIZE + MCGW_MAX_HWLEN + \
+				    MCGW_MAX_CIDLEN)
+#define HISTORY_VERSION		1
+/* Service ID length, four addresses, ports, end reason, two times. */
+#define HISTORY_FIXED		(1 + 4 + 4 + 16 + 16 + 2 + 2 + 1 + 2 * 8)
+#define HISTORY_MAX		(HISTORY_FIXED + MCGW_SERVICE_ID_LEN)
+/* The largest record of any type. */
+#define RECORD_MAX		(JOURNAL_REC_HDR + BINDING_MAX)
 
 static uint32_t	 crc32c_table[256];
 
@@ -74,14 +89,18 @@ static int	 fsync_dir(const char *);
 static void	 header_encode(unsigned char *, int64_t);
 static const char *header_check(const unsigned char *, size_t, int64_t *);
 static uint32_t	 record_crc(const unsigned char *, size_t);
+static size_t	 record_finish(unsigned char *, uint16_t, uint8_t, size_t);
 static size_t	 record_encode(unsigned char *, size_t,
 		    const struct imsg_lease4 *);
 static int	 journal_set_aside(struct journal *, const char *);
-static int	 journal_write_snapshot(struct journal *, journal_lease_iter,
-		    void *);
+static int	 journal_write_snapshot(struct journal *,
+		    const struct journal_source *);
 static void	 journal_cut(struct journal *, off_t, off_t, const char *);
 static void	 journal_record(struct journal *, const unsigned char *,
-		    off_t, journal_lease_cb, void *, int64_t *);
+		    off_t, const struct journal_sink *, int64_t *);
+static int	 journal_reserve(struct journal *, size_t);
+static const unsigned char *get_str(const unsigned char *,
+		    const unsigned char *, char *, size_t);
 
 /* CRC-32C (Castagnoli), reflected polynomial 0x82f63b78. */
 static void
@@ -323,24 +342,181 @@ record_crc(const unsigned char *rec, size_t plen)
 	    rec + JOURNAL_REC_HDR, plen);
 }
 
+/* Writes the header of a record whose n payload bytes are in place. */
+static size_t
+record_finish(unsigned char *p, uint16_t type, uint8_t version, size_t n)
+{
+	if (n == 0)
+		return 0;
+	put32(p, n);
+	put16(p + 4, type);
+	p[6] = version;
+	p[7] = 0;
+	put32(p + 8, record_crc(p, n));
+	return JOURNAL_REC_HDR + n;
+}
+
 /* Encodes a whole lease record; returns its size, 0 if len is short. */
 static size_t
 record_encode(unsigned char *p, size_t len, const struct imsg_lease4 *l)
 {
-	size_t	 n;
-
 	if (len < JOURNAL_REC_HDR)
 		return 0;
-	n = journal_encode_lease(p + JOURNAL_REC_HDR, len - JOURNAL_REC_HDR,
-	    l);
-	if (n == 0)
+	return record_finish(p, JOURNAL_REC_LEASE4, LEASE4_VERSION,
+	    journal_encode_lease(p + JOURNAL_REC_HDR, len - JOURNAL_REC_HDR,
+	    l));
+}
+
+/* Reads a length byte and that many bytes into a NUL-terminated buf. */
+static const unsigned char *
+get_str(const unsigned char *p, const unsigned char *end, char *buf,
+    size_t size)
+{
+	size_t	 n;
+
+	if (p >= end || (n = *p++) >= size || (size_t)(end - p) < n)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return p + n;
+}
+
+/*
+ * A binding record: the binding's state after a start, renewal or
+ * refresh (end_reason 0), or its end (end_reason set).  Returns the
+ * payload size, or 0 if it does not fit in len.
+ */
+size_t
+journal_encode_binding(unsigned char *p, size_t len,
+    const struct imsg_binding *b)
+{
+	size_t	 slen, iflen, hlen, n;
+
+	slen = strnlen(b->service_id, sizeof(b->service_id) - 1);
+	iflen = strnlen(b->ifname, sizeof(b->ifname) - 1);
+	hlen = b->hlen > MCGW_MAX_HWLEN ? MCGW_MAX_HWLEN : b->hlen;
+	n = BINDING_FIXED + slen + iflen + hlen + b->cidlen;
+	if (n > len)
 		return 0;
-	put32(p, n);
-	put16(p + 4, JOURNAL_REC_LEASE4);
-	p[6] = LEASE4_VERSION;
-	p[7] = 0;
-	put32(p + 8, record_crc(p, n));
-	return JOURNAL_REC_HDR + n;
+	*p++ = slen;
+	memcpy(p, b->service_id, slen);
+	p += slen;
+	*p++ = iflen;
+	memcpy(p, b->ifname, iflen);
+	p += iflen;
+	*p++ = hlen;
+	memcpy(p, b->hwaddr, hlen);
+	p += hlen;
+	*p++ = b->cidlen;
+	memcpy(p, b->cid, b->cidlen);
+	p += b->cidlen;
+	*p++ = b->mode;
+	*p++ = b->end_reason;
+	*p++ = 0;		/* reserved */
+	memcpy(p, &b->local4, 4);	/* addresses: network byte order */
+	memcpy(p + 4, &b->ue4, 4);
+	memcpy(p + 8, &b->local6, 16);
+	memcpy(p + 24, &b->ue6, 16);
+	p += 40;
+	put16(p, b->port_first);
+	put16(p + 2, b->port_last);
+	put64(p + 4, (uint64_t)b->authorised);
+	put64(p + 12, (uint64_t)b->refreshed);
+	put64(p + 20, (uint64_t)b->expires);
+	return n;
+}
+
+int
+journal_decode_binding(const unsigned char *p, size_t len,
+    struct imsg_binding *b)
+{
+	const unsigned char	*end = p + len;
+	size_t			 n;
+
+	memset(b, 0, sizeof(*b));
+	if ((p = get_str(p, end, b->service_id, sizeof(b->service_id))) ==
+	    NULL || b->service_id[0] == '\0')
+		return -1;
+	if ((p = get_str(p, end, b->ifname, sizeof(b->ifname))) == NULL)
+		return -1;
+	if (p >= end || (n = *p++) > MCGW_MAX_HWLEN || (size_t)(end - p) < n)
+		return -1;
+	b->hlen = n;
+	memcpy(b->hwaddr, p, n);
+	p += n;
+	if (p >= end || (size_t)(end - p) < (size_t)*p + 1)
+		return -1;
+	b->cidlen = n = *p++;
+	memcpy(b->cid, p, n);
+	p += n;
+	if ((size_t)(end - p) < 3 + 40 + 4 + 24)
+		return -1;
+	b->mode = *p++;
+	b->end_reason = *p++;
+	p++;
+	memcpy(&b->local4, p, 4);
+	memcpy(&b->ue4, p + 4, 4);
+	memcpy(&b->local6, p + 8, 16);
+	memcpy(&b->ue6, p + 24, 16);
+	p += 40;
+	b->port_first = get16(p);
+	b->port_last = get16(p + 2);
+	b->authorised = (int64_t)get64(p + 4);
+	b->refreshed = (int64_t)get64(p + 12);
+	b->expires = (int64_t)get64(p + 20);
+	return 0;
+}
+
+/* A history record: a binding's start (end 0) or its end. */
+size_t
+journal_encode_history(unsigned char *p, size_t len,
+    const struct imsg_binding_history *h)
+{
+	size_t	 slen, n;
+
+	slen = strnlen(h->service_id, sizeof(h->service_id) - 1);
+	n = HISTORY_FIXED + slen;
+	if (n > len)
+		return 0;
+	*p++ = slen;
+	memcpy(p, h->service_id, slen);
+	p += slen;
+	memcpy(p, &h->local4, 4);
+	memcpy(p + 4, &h->ue4, 4);
+	memcpy(p + 8, &h->local6, 16);
+	memcpy(p + 24, &h->ue6, 16);
+	p += 40;
+	put16(p, h->port_first);
+	put16(p + 2, h->port_last);
+	p[4] = h->end_reason;
+	put64(p + 5, (uint64_t)h->start);
+	put64(p + 13, (uint64_t)h->end);
+	return n;
+}
+
+int
+journal_decode_history(const unsigned char *p, size_t len,
+    struct imsg_binding_history *h)
+{
+	const unsigned char	*end = p + len;
+
+	memset(h, 0, sizeof(*h));
+	if ((p = get_str(p, end, h->service_id, sizeof(h->service_id))) ==
+	    NULL || h->service_id[0] == '\0')
+		return -1;
+	if ((size_t)(end - p) < HISTORY_FIXED - 1)
+		return -1;
+	memcpy(&h->local4, p, 4);
+	memcpy(&h->ue4, p + 4, 4);
+	memcpy(&h->local6, p + 8, 16);
+	memcpy(&h->ue6, p + 24, 16);
+	p += 40;
+	h->port_first = get16(p);
+	h->port_last = get16(p + 2);
+	h->end_reason = p[4];
+	h->start = (int64_t)get64(p + 5);
+	h->end = (int64_t)get64(p + 13);
+	return 0;
 }
 
 int
@@ -374,7 +550,7 @@ journal_open(struct journal *j, const char *path)
 			return -1;
 		}
 		log_info("creating journal %s", path);
-		return journal_write_snapshot(j, NULL, NULL);
+		return journal_write_snapshot(j, NULL);
 	}
 	if (fstat(j->fd, &st) == -1) {
 		log_warn("%s: fstat %s", __func__, path);
@@ -430,21 +606,24 @@ journal_set_aside(struct journal *j, const char *reason)
 	}
 	log_warnx("journal %s is not usable (%s): moved it to %s, "
 	    "starting with no stored leases", j->path, reason, name);
-	return journal_write_snapshot(j, NULL, NULL);
+	return journal_write_snapshot(j, NULL);
 }
 
 /*
- * Writes a header and one record per lease that iter returns (none
- * when iter is NULL) to the temporary file, syncs it, renames it over
- * the journal and syncs the directory.  The old file stays in use
- * until the new one is durable, and the descriptor of the temporary
- * file becomes the journal's, so no reopen can fail afterwards.
+ * Writes a header and one record per lease, binding and history entry
+ * that the iterators of src return (none when src is NULL) to the
+ * temporary file, syncs it, renames it over the journal and syncs the
+ * directory.  The old file stays in use until the new one is durable,
+ * and the descriptor of the temporary file becomes the journal's, so no
+ * reopen can fail afterwards.
  */
 static int
-journal_write_snapshot(struct journal *j, journal_lease_iter iter, void *arg)
+journal_write_snapshot(struct journal *j, const struct journal_source *src)
 {
 	const struct imsg_lease4	*l;
-	unsigned char			*buf;
+	const struct imsg_binding	*b;
+	const struct imsg_binding_history *h;
+	unsigned char			*buf, *p;
 	size_t				 len, n;
 	uint64_t			 records = 0;
 	off_t				 size;
@@ -466,13 +645,30 @@ journal_write_snapshot(struct journal *j, journal_lease_iter iter, void *arg)
 
 	header_encode(buf, now);
 	len = size = JOURNAL_HDR_SIZE;
-	while (iter != NULL && (l = iter(arg)) != NULL) {
-		if (JOURNAL_CHUNK - len < JOURNAL_REC_HDR + LEASE4_MAX) {
+	for (;;) {
+		if (JOURNAL_CHUNK - len < RECORD_MAX) {
 			if (write_all(fd, buf, len) == -1)
 				goto fail;
 			len = 0;
 		}
-		n = record_encode(buf + len, JOURNAL_CHUNK - len, l);
+		p = buf + len;
+		if (src != NULL && src->leases != NULL &&
+		    (l = src->leases(src->arg)) != NULL)
+			n = record_encode(p, JOURNAL_CHUNK - len, l);
+		else if (src != NULL && src->bindings != NULL &&
+		    (b = src->bindings(src->arg)) != NULL)
+			n = record_finish(p, JOURNAL_REC_BINDING,
+			    BINDING_VERSION, journal_encode_binding(p +
+			    JOURNAL_REC_HDR, JOURNAL_CHUNK - len -
+			    JOURNAL_REC_HDR, b));
+		else if (src != NULL && src->history != NULL &&
+		    (h = src->history(src->arg)) != NULL)
+			n = record_finish(p, JOURNAL_REC_HISTORY,
+			    HISTORY_VERSION, journal_encode_history(p +
+			    JOURNAL_REC_HDR, JOURNAL_CHUNK - len -
+			    JOURNAL_REC_HDR, h));
+		else
+			break;
 		len += n;
 		size += n;
 		records++;
@@ -520,13 +716,34 @@ journal_cut(struct journal *j, off_t good, off_t filesize,
 /* Handles one record whose checksum is good. */
 static void
 journal_record(struct journal *j, const unsigned char *p, off_t off,
-    journal_lease_cb cb, void *arg, int64_t *nleases)
+    const struct journal_sink *sink, int64_t *nleases)
 {
 	struct imsg_lease4	 l;
+	struct imsg_binding	 b;
+	struct imsg_binding_history h;
 	uint32_t		 len = get32(p);
 	uint16_t		 type = get16(p + 4);
+	int			 bad;
 
 	j->records++;
+	if ((type == JOURNAL_REC_BINDING && p[6] == BINDING_VERSION) ||
+	    (type == JOURNAL_REC_HISTORY && p[6] == HISTORY_VERSION)) {
+		if (type == JOURNAL_REC_BINDING) {
+			bad = journal_decode_binding(p + JOURNAL_REC_HDR, len,
+			    &b) == -1;
+			if (!bad && sink->binding != NULL)
+				sink->binding(&b, sink->arg);
+		} else {
+			bad = journal_decode_history(p + JOURNAL_REC_HDR, len,
+			    &h) == -1;
+			if (!bad && sink->history != NULL)
+				sink->history(&h, sink->arg);
+		}
+		if (bad && j->skipped++ < 10)
+			log_warnx("journal %s: skipping malformed binding "
+			    "record at offset %lld", j->path, (long long)off);
+		return;
+	}
 	if (type != JOURNAL_REC_LEASE4 || p[6] != LEASE4_VERSION) {
 		/* Written by a later version: keep it, but skip it. */
 		if (j->skipped++ < 10)
@@ -542,12 +759,23 @@ journal_record(struct journal *j, const unsigned char *p, off_t off,
 		return;
 	}
 	(*nleases)++;
-	if (cb != NULL)
-		cb(&l, arg);
+	if (sink->lease != NULL)
+		sink->lease(&l, sink->arg);
 }
 
 int64_t
 journal_replay(struct journal *j, journal_lease_cb cb, void *arg)
+{
+	struct journal_sink	 sink;
+
+	memset(&sink, 0, sizeof(sink));
+	sink.lease = cb;
+	sink.arg = arg;
+	return journal_replay_all(j, &sink);
+}
+
+int64_t
+journal_replay_all(struct journal *j, const struct journal_sink *sink)
 {
 	unsigned char	*buf, *p;
 	const size_t	 bufsize = JOURNAL_CHUNK + JOURNAL_REC_HDR +
@@ -614,7 +842,7 @@ journal_replay(struct journal *j, journal_lease_cb cb, void *arg)
 			reason = "record checksum mismatch";
 			break;
 		}
-		journal_record(j, p, base + pos, cb, arg, &nleases);
+		journal_record(j, p, base + pos, sink, &nleases);
 		pos += need;
 	}
 	free(buf);
@@ -630,21 +858,60 @@ journal_replay(struct journal *j, journal_lease_cb cb, void *arg)
 	return nleases;
 }
 
-int
-journal_add_lease(struct journal *j, const struct imsg_lease4 *l)
+/* Makes room for one more record of up to len bytes in the batch. */
+static int
+journal_reserve(struct journal *j, size_t len)
 {
 	unsigned char	*nbuf;
-	size_t		 nsize, n;
+	size_t		 nsize;
 
-	if (j->bufsize - j->buflen < JOURNAL_REC_HDR + LEASE4_MAX) {
+	if (j->bufsize - j->buflen < len) {
 		nsize = j->bufsize == 0 ? 64 * 1024 : j->bufsize * 2;
 		if ((nbuf = realloc(j->buf, nsize)) == NULL)
 			return -1;
 		j->buf = nbuf;
 		j->bufsize = nsize;
 	}
+	return 0;
+}
+
+int
+journal_add_lease(struct journal *j, const struct imsg_lease4 *l)
+{
+	size_t	 n;
+
+	if (journal_reserve(j, JOURNAL_REC_HDR + LEASE4_MAX) == -1)
+		return -1;
 	n = record_encode(j->buf + j->buflen, j->bufsize - j->buflen, l);
 	j->buflen += n;
+	j->pending++;
+	return 0;
+}
+
+int
+journal_add_binding(struct journal *j, const struct imsg_binding *b)
+{
+	unsigned char	*p;
+
+	if (journal_reserve(j, JOURNAL_REC_HDR + BINDING_MAX) == -1)
+		return -1;
+	p = j->buf + j->buflen;
+	j->buflen += record_finish(p, JOURNAL_REC_BINDING, BINDING_VERSION,
+	    journal_encode_binding(p + JOURNAL_REC_HDR, BINDING_MAX, b));
+	j->pending++;
+	return 0;
+}
+
+int
+journal_add_history(struct journal *j, const struct imsg_binding_history *h)
+{
+	unsigned char	*p;
+
+	if (journal_reserve(j, JOURNAL_REC_HDR + HISTORY_MAX) == -1)
+		return -1;
+	p = j->buf + j->buflen;
+	j->buflen += record_finish(p, JOURNAL_REC_HISTORY, HISTORY_VERSION,
+	    journal_encode_history(p + JOURNAL_REC_HDR, HISTORY_MAX, h));
 	j->pending++;
 	return 0;
 }
@@ -703,6 +970,17 @@ journal_need_compact(const struct journal *j, uint64_t live)
 int
 journal_compact(struct journal *j, journal_lease_iter iter, void *arg)
 {
+	struct journal_source	 src;
+
+	memset(&src, 0, sizeof(src));
+	src.leases = iter;
+	src.arg = arg;
+	return journal_compact_all(j, &src);
+}
+
+int
+journal_compact_all(struct journal *j, const struct journal_source *src)
+{
 	uint64_t	 before = j->records;
 	off_t		 size = j->size;
 
@@ -710,7 +988,7 @@ journal_compact(struct journal *j, journal_lease_iter iter, void *arg)
 		log_warnx("%s: batch pending", __func__);
 		return -1;
 	}
-	if (journal_write_snapshot(j, iter, arg) == -1)
+	if (journal_write_snapshot(j, src) == -1)
 		return -1;
 	log_info("journal %s compacted: %llu records, %lld bytes "
 	    "(was %llu, %lld)", j->path, (unsigned long long)j->records,

@@ -62,6 +62,9 @@ static void	routed_batch_commit(void);
 static void	routed_restore_more(void);
 static void	routed_replay_lease(const struct imsg_lease4 *, void *);
 static const struct imsg_lease4 *routed_compact_next(void *);
+static const struct imsg_binding *routed_compact_binding(void *);
+static const struct imsg_binding_history *routed_compact_history(void *);
+static void	routed_compact(void);
 
 static struct imsgev		*iev_parent;
 static struct imsgev		*iev_dhcpd;
@@ -78,6 +81,9 @@ static struct lease_cursor	 restore_cursor;
 static uint32_t			 restore_sent;
 static struct log_ratelimit	 store_fail_rl;
 
+struct in_addr			 routed_uplink4;
+struct in6_addr			 routed_uplink6;
+
 static void
 usage(void)
 {
@@ -89,6 +95,7 @@ int
 main(int argc, char *argv[])
 {
 	struct event	 ev_sigint, ev_sigterm;
+	struct journal_sink sink;
 	const char	*statedir = NULL;
 	int		 ch, debug = 0, verbose = 0, sandbox_debug = 0;
 	int64_t		 n;
@@ -138,6 +145,7 @@ main(int argc, char *argv[])
 
 	leases_init();
 	control_init();
+	auth_server_init();
 
 	/* From here on the state directory is the root directory. */
 	sandbox_enter(SANDBOX_ROUTED, MCGW_USER, statedir, sandbox_debug);
@@ -149,16 +157,18 @@ main(int argc, char *argv[])
 	if (journal_open(&journal, MCGW_JOURNAL) == -1)
 		fatalx("cannot open or create the journal %s in %s",
 		    MCGW_JOURNAL, statedir);
-	if ((n = journal_replay(&journal, routed_replay_lease, NULL)) == -1)
+	memset(&sink, 0, sizeof(sink));
+	sink.lease = routed_replay_lease;
+	sink.binding = auth_replay_binding;
+	sink.history = auth_replay_history;
+	if ((n = journal_replay_all(&journal, &sink)) == -1)
 		fatalx("cannot read the journal %s in %s", MCGW_JOURNAL,
 		    statedir);
 	log_info("restored %u leases (%u active) from %lld lease records",
 	    leases_total(), leases_active(), (long long)n);
-	if (journal_need_compact(&journal, leases_total())) {
-		memset(&restore_cursor, 0, sizeof(restore_cursor));
-		journal_compact(&journal, routed_compact_next,
-		    &restore_cursor);
-	}
+	auth_server_load_key();
+	auth_server_start();
+	routed_maybe_compact();
 
 	restoring = 1;
 	memset(&restore_cursor, 0, sizeof(restore_cursor));
@@ -194,6 +204,7 @@ routed_shutdown(void)
 
 	r = journal_close(&journal);
 	control_cleanup();
+	auth_server_cleanup();
 	if (r == -1)
 		log_warn("%s: closing the journal", __func__);
 	log_info("terminating");
@@ -305,8 +316,20 @@ routed_parent_imsg(struct imsg *imsg)
 	case IMSG_RECONF_RANGE:
 	case IMSG_RECONF_OPTION:
 	case IMSG_RECONF_HOST:
+	case IMSG_RECONF_AUTH:
+	case IMSG_RECONF_AUTH_KEY:
+	case IMSG_AUTH_SOCKET:
+	case IMSG_RECONF_FRAMED:
 	case IMSG_RECONF_END:
 		routed_reconf_imsg(imsg);
+		break;
+	case IMSG_UPLINK_ADDR:
+	case IMSG_KERNEL_RESULT:
+	case IMSG_CTL_ROUTE:
+	case IMSG_CTL_END:
+		if (nat_parent_imsg(imsg) == -1)
+			fatalx("%s: invalid %s", __func__,
+			    imsg_type_name(type));
 		break;
 	case IMSG_CONTROL_FD:
 		if (imsg_get_data(imsg, &sock, sizeof(sock)) == -1 ||
@@ -354,6 +377,9 @@ routed_reconf_imsg(struct imsg *imsg)
 	struct imsg_range	 range;
 	struct imsg_option	 option;
 	struct imsg_host	 host;
+	struct imsg_auth_conf	 ac;
+	struct imsg_auth_key	 ak;
+	struct imsg_socket	 sock;
 	uint32_t		 type = imsg_get_type(imsg);
 	int			 bad;
 
@@ -367,6 +393,12 @@ routed_reconf_imsg(struct imsg *imsg)
 		    !MCGW_STR_OK(nconf.state_dir) ||
 		    !MCGW_STR_OK(nconf.uplink);
 		reconf_active = 1;
+		auth_reconf_begin();
+		if (!bad)
+			nat_reconf_conf(&nconf);
+		break;
+	case IMSG_RECONF_FRAMED:
+		bad = nat_reconf_framed(imsg) == -1;
 		break;
 	case IMSG_RECONF_IFACE:
 		bad = imsg_get_data(imsg, &iface, sizeof(iface)) == -1 ||
@@ -386,10 +418,24 @@ routed_reconf_imsg(struct imsg *imsg)
 		bad = imsg_get_data(imsg, &host, sizeof(host)) == -1 ||
 		    !MCGW_STR_OK(host.name) || host.hlen > MCGW_MAX_HWLEN;
 		break;
+	case IMSG_RECONF_AUTH:
+		if (!(bad = imsg_get_data(imsg, &ac, sizeof(ac)) == -1))
+			auth_reconf_conf(&ac);
+		break;
+	case IMSG_RECONF_AUTH_KEY:
+		if (!(bad = imsg_get_data(imsg, &ak, sizeof(ak)) == -1))
+			auth_reconf_key(&ak);
+		break;
+	case IMSG_AUTH_SOCKET:
+		if (!(bad = imsg_get_data(imsg, &sock, sizeof(sock)) == -1))
+			auth_reconf_socket(&sock, imsg_get_fd(imsg));
+		break;
 	case IMSG_RECONF_END:
 		bad = imsg_get_len(imsg) != 0;
 		conf = nconf;
 		reconf_active = 0;
+		auth_reconf_end();
+		nat_reconf_end();
 		log_debug("configuration received: mode %s, uplink %s",
 		    mode_name(conf.mode), conf.uplink);
 		break;
@@ -521,7 +567,6 @@ routed_batch_add(const struct imsg_lease4 *l, uint32_t token)
 static void
 routed_batch_commit(void)
 {
-	struct lease_cursor	 cursor;
 	uint32_t		 answer = IMSG_LEASE_STORED;
 	size_t			 i;
 
@@ -535,27 +580,81 @@ routed_batch_commit(void)
 		answer = IMSG_LEASE_STORE_FAILED;
 	}
 	for (i = 0; i < batch.n; i++) {
-		if (answer == IMSG_LEASE_STORED)
+		if (answer == IMSG_LEASE_STORED) {
 			lease_update(&batch.leases[i]);
+			auth_lease_changed(&batch.leases[i]);
+		}
 		if (imsg_compose(&iev_dhcpd->ibuf, answer, batch.tokens[i], 0,
 		    -1, NULL, 0) == -1)
 			fatal("%s: imsg_compose", __func__);
 	}
-	log_debug("stored %zu lease updates with one sync", batch.n);
+	/* A failed batch was logged above: "stored" would be untrue. */
+	if (answer == IMSG_LEASE_STORED)
+		log_debug("stored %zu lease updates with one sync", batch.n);
 	batch.n = 0;
+	/* Bindings that ended with their lease. */
+	if (journal.pending > 0 && journal_commit(&journal) == -1)
+		log_warn("journal write failed, binding ends not stored");
+	if (answer == IMSG_LEASE_STORED)
+		routed_maybe_compact();
+}
 
-	if (answer == IMSG_LEASE_STORED &&
-	    journal_need_compact(&journal, leases_total())) {
-		/*
-		 * XXX Compaction runs in the event loop: with a very large
-		 * table it delays the replies queued above by the time of
-		 * one snapshot write and fsync.
-		 */
-		memset(&cursor, 0, sizeof(cursor));
-		if (journal_compact(&journal, routed_compact_next,
-		    &cursor) == -1)
-			log_warnx("journal compaction failed, will retry");
-	}
+struct journal *
+routed_journal(void)
+{
+	return &journal;
+}
+
+uint8_t
+routed_mode(void)
+{
+	return conf.mode;
+}
+
+void
+routed_maybe_compact(void)
+{
+	if (journal.pending == 0 &&
+	    journal_need_compact(&journal, leases_total() +
+	    auth_live_records()))
+		routed_compact();
+}
+
+/*
+ * XXX Compaction runs in the event loop: with a very large table it
+ * delays the replies queued before it by the time of one snapshot
+ * write and fsync.
+ */
+static void
+routed_compact(void)
+{
+	struct journal_source	 src;
+	struct lease_cursor	 cursor;
+
+	memset(&cursor, 0, sizeof(cursor));
+	memset(&src, 0, sizeof(src));
+	src.leases = routed_compact_next;
+	src.bindings = routed_compact_binding;
+	src.history = routed_compact_history;
+	src.arg = &cursor;
+	auth_snapshot_begin();
+	if (journal_compact_all(&journal, &src) == -1)
+		log_warnx("journal compaction failed, will retry");
+	auth_snapshot_end();
+}
+
+static const struct imsg_binding *
+routed_compact_binding(void *arg)
+{
+	(void)arg;
+	return auth_snapshot_binding();
+}
+
+static const struct imsg_binding_history *
+routed_compact_history(void *arg)
+{
+	(void)arg;
+	return auth_snapshot_history();
 }
 
 /*
@@ -583,6 +682,8 @@ routed_restore_more(void)
 		l = lease_next(restore_cursor.last);
 	}
 	if (l == NULL) {
+		/* The held addresses, before dhcpd may answer anyone. */
+		auth_hold_send_all();
 		if (imsg_compose(&iev_dhcpd->ibuf, IMSG_LEASE_RESTORE_END, 0,
 		    0, -1, NULL, 0) == -1)
 			fatal("%s: imsg_compose", __func__);
@@ -635,6 +736,8 @@ routed_fill_status(struct imsg_ctl_status *st)
 	st->journal_syncs = journal.syncs;
 	st->journal_bytes = journal.size;
 	strlcpy(st->state_dir, conf.state_dir, sizeof(st->state_dir));
+	strlcpy(st->public_key, auth_public_key(), sizeof(st->public_key));
+	st->bindings = auth_binding_count();
 }
 
 /* Fills n (at most 3) entries: parent, dhcpd, routed. */

@@ -14,14 +14,15 @@
 
 #include "imsg.h"
 #include "mcgw.h"
+#include "binding.h"
 
 #define JOURNAL_TMP		"leases.journal.tmp"
 #define JOURNAL_CORRUPT_SUFFIX	".corrupt"
 
 /* Journal record types; values are part of the file format. */
 #define JOURNAL_REC_LEASE4	1	/* a DHCPv4 lease, struct imsg_lease4 */
-#define JOURNAL_REC_BINDING	2	/* reserved: service-ID bindings */
-#define JOURNAL_REC_HISTORY	3	/* reserved: binding start and end */
+#define JOURNAL_REC_BINDING	2	/* a binding's state, imsg_binding */
+#define JOURNAL_REC_HISTORY	3	/* a binding's start or end */
 #define JOURNAL_REC_LEASE6	4	/* reserved: DHCPv6 leases */
 
 /*
@@ -51,6 +52,27 @@ struct journal {
 typedef void	(*journal_lease_cb)(const struct imsg_lease4 *, void *);
 /* Compaction iterator: returns the next live lease, NULL at the end. */
 typedef const struct imsg_lease4 *(*journal_lease_iter)(void *);
+typedef void	(*journal_binding_cb)(const struct imsg_binding *, void *);
+typedef void	(*journal_history_cb)(const struct imsg_binding_history *,
+		    void *);
+typedef const struct imsg_binding *(*journal_binding_iter)(void *);
+typedef const struct imsg_binding_history *(*journal_history_iter)(void *);
+
+/* What replay hands each record to; NULL callbacks skip the type. */
+struct journal_sink {
+	journal_lease_cb	 lease;
+	journal_binding_cb	 binding;
+	journal_history_cb	 history;
+	void			*arg;
+};
+
+/* What a snapshot contains: leases, then bindings, then history. */
+struct journal_source {
+	journal_lease_iter	 leases;
+	journal_binding_iter	 bindings;
+	journal_history_iter	 history;
+	void			*arg;
+};
 
 /* journal.c */
 /*
@@ -66,9 +88,16 @@ int		 journal_open(struct journal *, const char *path);
  * error.
  */
 int64_t		 journal_replay(struct journal *, journal_lease_cb, void *);
+/* The same for every record type. */
+int64_t		 journal_replay_all(struct journal *,
+		    const struct journal_sink *);
 /* Encodes a lease into the pending batch. */
 int		 journal_add_lease(struct journal *,
 		    const struct imsg_lease4 *);
+int		 journal_add_binding(struct journal *,
+		    const struct imsg_binding *);
+int		 journal_add_history(struct journal *,
+		    const struct imsg_binding_history *);
 /*
  * Writes the pending batch with one write and one fdatasync.  On
  * failure the file is cut back to its last durable record and the
@@ -79,6 +108,8 @@ int		 journal_commit(struct journal *);
 int		 journal_need_compact(const struct journal *, uint64_t live);
 /* Replaces the file with a snapshot of the leases iter returns. */
 int		 journal_compact(struct journal *, journal_lease_iter, void *);
+int		 journal_compact_all(struct journal *,
+		    const struct journal_source *);
 /* Syncs and closes. */
 int		 journal_close(struct journal *);
 /* Encoding, exported for tests. */
@@ -86,6 +117,14 @@ size_t		 journal_encode_lease(unsigned char *, size_t,
 		    const struct imsg_lease4 *);
 int		 journal_decode_lease(const unsigned char *, size_t,
 		    struct imsg_lease4 *);
+size_t		 journal_encode_binding(unsigned char *, size_t,
+		    const struct imsg_binding *);
+int		 journal_decode_binding(const unsigned char *, size_t,
+		    struct imsg_binding *);
+size_t		 journal_encode_history(unsigned char *, size_t,
+		    const struct imsg_binding_history *);
+int		 journal_decode_history(const unsigned char *, size_t,
+		    struct imsg_binding_history *);
 uint32_t	 journal_crc32c(uint32_t, const void *, size_t);
 
 /* leases.c */
@@ -117,6 +156,40 @@ int		 routed_imsg_compose_dhcpd(uint32_t, uint32_t, const void *,
 		    size_t);
 void		 routed_fill_status(struct imsg_ctl_status *);
 void		 routed_fill_procs(struct imsg_ctl_proc *, size_t);
+uint8_t		 routed_mode(void);
+struct journal	*routed_journal(void);
+/* Compacts the journal when superseded records pile up. */
+void		 routed_maybe_compact(void);
+/* The uplink's addresses (the UE IP), unspecified while unknown. */
+extern struct in_addr	 routed_uplink4;
+extern struct in6_addr	 routed_uplink6;
+
+/* auth_server.c */
+void		 auth_server_init(void);
+void		 auth_server_load_key(void);
+void		 auth_server_start(void);
+void		 auth_server_cleanup(void);
+const char	*auth_public_key(void);
+uint32_t	 auth_binding_count(void);
+uint64_t	 auth_live_records(void);
+void		 auth_replay_binding(const struct imsg_binding *, void *);
+void		 auth_replay_history(const struct imsg_binding_history *,
+		    void *);
+void		 auth_hold_send_all(void);
+void		 auth_lease_changed(const struct imsg_lease4 *);
+void		 auth_reconf_begin(void);
+void		 auth_reconf_conf(const struct imsg_auth_conf *);
+void		 auth_reconf_key(const struct imsg_auth_key *);
+void		 auth_reconf_socket(const struct imsg_socket *, int);
+void		 auth_reconf_end(void);
+size_t		 auth_ctl_bindings(const char *, binding_visit_cb, void *);
+size_t		 auth_ctl_history(const struct imsg_ctl_show_history *,
+		    struct binding_history_entry *, size_t);
+int		 auth_ctl_clear(const char *);
+void		 auth_snapshot_begin(void);
+const struct imsg_binding *auth_snapshot_binding(void);
+const struct imsg_binding_history *auth_snapshot_history(void);
+void		 auth_snapshot_end(void);
 
 /* control.c */
 void		 control_init(void);
@@ -124,6 +197,21 @@ void		 control_init(void);
 void		 control_listen(int fd, int readonly);
 /* Sends the answer to a reload; drops it if the session is gone. */
 void		 control_reload_done(uint32_t id, const struct imsg_result *);
+/* Passes a part of the parent's answer on to a control session. */
+void		 control_relay(uint32_t id, uint32_t type, const void *,
+		    size_t);
 void		 control_cleanup(void);
+
+/* nat.c */
+void		 nat_reconf_conf(const struct imsg_conf *);
+int		 nat_reconf_framed(struct imsg *);
+void		 nat_reconf_end(void);
+const struct imsg_framed *nat_framed(size_t);
+int		 nat_block_get(struct in_addr, uint16_t *, uint16_t *);
+int		 nat_block_restore(struct in_addr, uint16_t *, uint16_t *);
+void		 nat_block_put(struct in_addr);
+int		 nat_parent_imsg(struct imsg *);
+/* auth_server.c: every binding follows a new UE IP. */
+void		 auth_uplink_changed(void);
 
 #endif /* ROUTED_H */

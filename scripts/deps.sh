@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config bison libbsd-dev libevent-dev \
 libpcap-dev libsodium-dev libseccomp-dev libmnl-dev libnftnl-dev \
 libcap-dev kyua atf-sh libatf-dev isc-dhcp-client udhcpc dhcpcd-base \
-iproute2 nftables iputils-ping mandoc clang libclang-rt-14-dev tcpdump"
+iproute2 nftables iputils-ping mandoc clang libclang-rt-14-dev tcpdump \
+kea-admin python3-scapy"
 
 missing=""
 for p in $PKGS; do

@@ -187,6 +187,7 @@ GOOD_TEST(macros)
 GOOD_TEST(include)
 GOOD_TEST(nat)
 GOOD_TEST(ranges)
+GOOD_TEST(routing)
 
 BAD_TEST(placeholder)
 BAD_TEST(key)
@@ -197,6 +198,7 @@ BAD_TEST(hosts)
 BAD_TEST(options)
 BAD_TEST(misc)
 BAD_TEST(include)
+BAD_TEST(routing)
 
 /* A macro given on the command line wins over the file's definition. */
 ATF_TC_WITHOUT_HEAD(symset_override);
@@ -351,6 +353,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, good_include);
 	ATF_TP_ADD_TC(tp, good_nat);
 	ATF_TP_ADD_TC(tp, good_ranges);
+	ATF_TP_ADD_TC(tp, good_routing);
 	ATF_TP_ADD_TC(tp, bad_placeholder);
 	ATF_TP_ADD_TC(tp, bad_key);
 	ATF_TP_ADD_TC(tp, bad_syntax);
@@ -360,6 +363,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bad_options);
 	ATF_TP_ADD_TC(tp, bad_misc);
 	ATF_TP_ADD_TC(tp, bad_include);
+	ATF_TP_ADD_TC(tp, bad_routing);
 	ATF_TP_ADD_TC(tp, symset_override);
 	ATF_TP_ADD_TC(tp, file_world_writable);
 	ATF_TP_ADD_TC(tp, include_world_writable);
