@@ -139,7 +139,117 @@ kr_addr4_add(unsigned int ifindex, struct in_addr addr, uint8_t prefixlen)
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
 	if (prefixlen < 31)
 		mnl_attr_put(nlh, IFA_BROADCAST, sizeof(bcast), &bcast);
+	/* The marker that lets a later start find what mcgwd added. */
+	mnl_attr_put_u8(nlh, IFA_PROTO, MCGW_RTPROT);
 	return kr_request(nlh);
+}
+
+int
+kr_addr4_del(const struct kr_addr *ka)
+{
+	char		 buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr	*nlh;
+	struct ifaddrmsg *ifm;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_DELADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifa_family = AF_INET;
+	ifm->ifa_prefixlen = ka->prefixlen;
+	ifm->ifa_index = ka->ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, sizeof(ka->addr), &ka->addr);
+	return kr_request(nlh);
+}
+
+struct kr_addr_dump {
+	struct kr_addr		*addrs;
+	size_t			 n;
+	size_t			 max;
+};
+
+static int
+kr_addr_attr(const struct nlattr *attr, void *arg)
+{
+	const struct nlattr	**tb = arg;
+
+	if (mnl_attr_type_valid(attr, IFA_MAX) > 0)
+		tb[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+/* Keeps each IPv4 address that carries mcgwd's marker. */
+static int
+kr_addr_dump_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr	*tb[IFA_MAX + 1] = { NULL };
+	const struct ifaddrmsg	*ifm = mnl_nlmsg_get_payload(nlh);
+	struct kr_addr_dump	*d = arg;
+	struct kr_addr		*ka;
+
+	if (ifm->ifa_family != AF_INET || d->n >= d->max)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifm), kr_addr_attr, tb);
+	if (tb[IFA_PROTO] == NULL ||
+	    mnl_attr_get_u8(tb[IFA_PROTO]) != MCGW_RTPROT ||
+	    tb[IFA_LOCAL] == NULL ||
+	    mnl_attr_get_payload_len(tb[IFA_LOCAL]) != 4)
+		return MNL_CB_OK;
+	ka = &d->addrs[d->n++];
+	memset(ka, 0, sizeof(*ka));
+	ka->ifindex = ifm->ifa_index;
+	ka->prefixlen = ifm->ifa_prefixlen;
+	memcpy(&ka->addr, mnl_attr_get_payload(tb[IFA_LOCAL]), 4);
+	if (if_indextoname(ka->ifindex, ka->ifname) == NULL)
+		ka->ifname[0] = '\0';
+	return MNL_CB_OK;
+}
+
+size_t
+kr_addrs_own(struct kr_addr *addrs, size_t max)
+{
+	char			 buf[MNL_SOCKET_BUFFER_SIZE];
+	struct kr_addr_dump	 d = { addrs, 0, max };
+	struct mnl_socket	*nl;
+	struct nlmsghdr		*nlh;
+	struct ifaddrmsg	*ifm;
+	unsigned int		 portid, seq;
+	ssize_t			 n;
+	int			 ret;
+
+	if ((nl = mnl_socket_open(NETLINK_ROUTE)) == NULL) {
+		log_warn("%s: mnl_socket_open", __func__);
+		return 0;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		log_warn("%s: mnl_socket_bind", __func__);
+		goto done;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq = (uint32_t)time(NULL);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifa_family = AF_INET;
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) == -1) {
+		log_warn("%s: mnl_socket_sendto", __func__);
+		goto done;
+	}
+	do {
+		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) == -1) {
+			log_warn("%s: mnl_socket_recvfrom", __func__);
+			goto done;
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid,
+		    kr_addr_dump_cb, &d);
+	} while (ret > MNL_CB_STOP);
+	if (ret == -1)
+		log_warn("%s: address dump", __func__);
+ done:
+	mnl_socket_close(nl);
+	return d.n;
 }
 
 /*

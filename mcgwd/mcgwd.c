@@ -477,6 +477,69 @@ auth_socket_send(const struct mcgwd_conf *c, const char *ifname)
 	engine_compose(&routed, IMSG_AUTH_SOCKET, 0, fd, &is, sizeof(is));
 }
 
+/* Whether the configuration puts this address on this interface. */
+static int
+addr_configured(const struct mcgwd_conf *c, const struct kr_addr *ka)
+{
+	struct iface_conf	*ifc;
+
+	TAILQ_FOREACH(ifc, &c->ifaces, entry)
+		if (strcmp(ifc->name, ka->ifname) == 0 &&
+		    ifc->addr.s_addr == ka->addr.s_addr &&
+		    ifc->prefixlen == ka->prefixlen)
+			return 1;
+	return 0;
+}
+
+/*
+ * Removes the LAN addresses mcgwd added that the configuration no
+ * longer names, or all of them at a stop (c is NULL).  They carry
+ * mcgwd's marker, so a start after a crash finds them too.
+ */
+static void
+ifaces_addrs_sync(const struct mcgwd_conf *c)
+{
+	struct kr_addr	 own[KR_MAX_ADDRS];
+	size_t		 i, n;
+	char		 a[INET_ADDRSTRLEN];
+
+	n = kr_addrs_own(own, KR_MAX_ADDRS);
+	for (i = 0; i < n; i++) {
+		if (c != NULL && addr_configured(c, &own[i]))
+			continue;
+		inet_ntop(AF_INET, &own[i].addr, a, sizeof(a));
+		if (kr_addr4_del(&own[i]) == -1)
+			log_warnx("%s: cannot remove address %s/%u",
+			    own[i].ifname, a, own[i].prefixlen);
+		else
+			log_info("%s: removed address %s/%u", own[i].ifname,
+			    a, own[i].prefixlen);
+	}
+}
+
+/* Forgets the sockets of interfaces the configuration no longer has. */
+static void
+ifaces_prune(const struct mcgwd_conf *c)
+{
+	struct served_iface	*si, *next;
+	struct iface_conf	*ifc;
+	int			 found;
+
+	for (si = TAILQ_FIRST(&served); si != NULL; si = next) {
+		next = TAILQ_NEXT(si, entry);
+		found = 0;
+		TAILQ_FOREACH(ifc, &c->ifaces, entry)
+			if (strcmp(ifc->name, si->name) == 0)
+				found = 1;
+		if (found)
+			continue;
+		log_info("%s: no longer in the configuration, not serving it",
+		    si->name);
+		TAILQ_REMOVE(&served, si, entry);
+		free(si);
+	}
+}
+
 /* Adds each LAN interface's configured address where it is missing. */
 static void
 ifaces_prepare(struct mcgwd_conf *c)
@@ -565,8 +628,13 @@ reload(void)
 	if (strcmp(nconf->state_dir, conf->state_dir) != 0)
 		log_warnx("reload: state-directory changes only at restart");
 	strlcpy(nconf->state_dir, conf->state_dir, sizeof(nconf->state_dir));
+	if (strcmp(nconf->uplink, conf->uplink) != 0)
+		log_info("reload: uplink %s replaces %s", nconf->uplink,
+		    conf->uplink);
 	config_free(conf);
 	conf = nconf;
+	ifaces_prune(conf);
+	ifaces_addrs_sync(conf);
 	ifaces_prepare(conf);
 	config_send(&dhcpd, conf);
 	config_send(&routed, conf);
@@ -644,6 +712,7 @@ sig_handler(int sig, short event, void *arg)
 		log_info("stopping on signal %d", sig);
 		shutdown_engines();
 		kernel_stop();
+		ifaces_addrs_sync(NULL);
 		unlink(ctl_path);
 		unlink(ctl_ro_path);
 		log_info("stopped");
@@ -750,6 +819,9 @@ state_dir_lock(const char *dir)
 			return fd;
 		if (errno != EWOULDBLOCK)
 			fatal("flock %s", path);
+		if (i == 0)
+			log_warnx("%s is locked: waiting up to %d seconds for "
+			    "the mcgwd that uses it to exit", path, LOCK_WAIT);
 		usleep(100000);
 	}
 	fatalx("state directory %s is in use by another mcgwd", dir);
@@ -840,9 +912,11 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "D:df:nSs:v")) != -1) {
 		switch (ch) {
 		case 'D':
-			if (cmdline_symset(optarg) < 0)
-				log_warnx("could not parse macro definition %s",
-				    optarg);
+			if (cmdline_symset(optarg) < 0) {
+				log_warnx("invalid macro definition %s: use "
+				    "-D name=value", optarg);
+				exit(1);
+			}
 			break;
 		case 'd':
 			debug = 1;
@@ -903,8 +977,13 @@ main(int argc, char *argv[])
 	signal_add(&ev_hup, NULL);
 	signal_add(&ev_chld, NULL);
 
+	if (seccomp_debug)
+		log_info("seccomp debug mode: the engines log a blocked "
+		    "system call and go on instead of being killed");
 	engines_start();
 	control_setup();
+	/* Addresses left by a daemon that crashed with another config. */
+	ifaces_addrs_sync(conf);
 	ifaces_prepare(conf);
 	config_send(&dhcpd, conf);
 	config_send(&routed, conf);

@@ -6,6 +6,7 @@
 #define MCGWD_PARENT_H
 
 #include <sys/types.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include "mcgw.h"
@@ -25,6 +26,18 @@ int	kr_iface_info(const char *, unsigned int *, uint8_t *);
 /* Returns 1 if the address is on the interface, 0 if not, -1 on error. */
 int	kr_addr4_present(const char *, struct in_addr);
 int	kr_addr4_add(unsigned int, struct in_addr, uint8_t);
+
+/* An IPv4 address mcgwd added to a LAN interface (marked MCGW_RTPROT). */
+struct kr_addr {
+	char		 ifname[IF_NAMESIZE];
+	unsigned int	 ifindex;
+	struct in_addr	 addr;
+	uint8_t		 prefixlen;
+};
+#define KR_MAX_ADDRS	64
+int	kr_addr4_del(const struct kr_addr *);
+/* Lists the addresses that carry mcgwd's marker, at most max. */
+size_t	kr_addrs_own(struct kr_addr *, size_t);
 #define KR_MAX_ROUTES	512
 /* Adds or replaces, and removes, a route of protocol MCGW_RTPROT. */
 int	kr_route_add(const struct imsg_route *, unsigned int);
