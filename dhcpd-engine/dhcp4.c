@@ -548,6 +548,34 @@ selecting_other(const struct req *r)
 		lease_set_state(db, l, LEASE_FREE, r->now);
 }
 
+/*
+ * RFC 2131 4.3.2: a SELECTING client names us, but we hold no offer
+ * for it (we restarted since, or the offer timed out).  The server may
+ * still commit the requested address if it is free: in a range of the
+ * subnet, not reserved for a host, and not active, offered, held down,
+ * declined or held by a binding for anyone else.  A client with a host
+ * entry, or with another address offered or leased here, gets a NAK.
+ */
+static int
+selecting_unknown(const struct req *r, struct in_addr addr)
+{
+	struct lease	*l;
+
+	if (r->host != NULL || r->sn->pool == NULL ||
+	    !in_subnet(r->sn, addr))
+		return 0;
+	l = lease_find_client(db, &r->client, r->sn->s.network,
+	    r->sn->s.prefixlen);
+	if (l != NULL && l->addr.s_addr != addr.s_addr &&
+	    (l->state == LEASE_OFFERED || l->state == LEASE_ACTIVE))
+		return 0;
+	if (!pool_addr_ok(r->sn->pool, addr, &r->client, r->now))
+		return 0;
+	log_info("%s: DHCPREQUEST for %s from %s without an offer: "
+	    "address free", r->ifp->i.name, inet_ntoa(addr), r->mac);
+	return 1;
+}
+
 static void
 handle_request(const struct req *r)
 {
@@ -569,7 +597,7 @@ handle_request(const struct req *r)
 			req_drop(r, "SELECTING without requested address");
 			return;
 		}
-		if (!client_owns(r, addr, &l)) {
+		if (!client_owns(r, addr, &l) && !selecting_unknown(r, addr)) {
 			send_nak(r, addr, "not the offered address");
 			return;
 		}

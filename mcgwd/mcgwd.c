@@ -658,7 +658,7 @@ log_child_status(const char *name, pid_t pid, int status)
 
 /*
  * An engine's pipe broke: the engine is dead or dying.  Its exit status
- * says why, so wait for it briefly before stopping the daemon.
+ * gives the reason, so wait for it briefly before stopping the daemon.
  */
 static void
 engine_lost(struct engine *e)
