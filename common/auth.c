@@ -29,6 +29,7 @@
 	AUTH_HAS(AE_TIMESTAMP) | AUTH_HAS(AE_SIGNATURE))
 #define AUTH_LOCAL_ANY		(AUTH_HAS(AE_LOCAL_IPV4) | \
 	AUTH_HAS(AE_LOCAL_IPV6))
+#define AUTH_NOTIFY_NEEDS	(AUTH_REQUEST_NEEDS | AUTH_HAS(AE_LIFETIME))
 
 static const char *const auth_result_names[] = {
 	"SUCCESS",
@@ -98,6 +99,9 @@ type_valid(uint8_t type)
 {
 	uint8_t	 base = type & ~AUTH_ANSWER;
 
+	/* NOTIFY and ACK have no answer type. */
+	if (type == AUTH_NOTIFY || type == AUTH_ACK)
+		return 1;
 	return base >= AUTH_AUTHORISE && base <= AUTH_STATUS;
 }
 
@@ -249,6 +253,16 @@ check_elements(const struct auth_msg *m)
 	uint8_t		 base = m->type & ~AUTH_ANSWER;
 	uint32_t	 needs;
 
+	if (m->type == AUTH_NOTIFY) {
+		/* A NOTIFY describes the binding as a SUCCESS answer does. */
+		if (m->present & AUTH_HAS(AE_RESULT))
+			return AUTH_ERR_MISPLACED;
+		if ((m->present & AUTH_NOTIFY_NEEDS) != AUTH_NOTIFY_NEEDS ||
+		    !(m->present & AUTH_LOCAL_ANY))
+			return AUTH_ERR_MISSING;
+		return 0;
+	}
+	/* An ACK carries what a request carries. */
 	if (!(m->type & AUTH_ANSWER)) {
 		if (m->present & AUTH_ANSWER_ONLY)
 			return AUTH_ERR_MISPLACED;
@@ -499,6 +513,10 @@ auth_type_name(uint8_t type)
 		return "release";
 	case AUTH_STATUS:
 		return "status";
+	case AUTH_NOTIFY:
+		return "notify";
+	case AUTH_ACK:
+		return "ack";
 	default:
 		return "unknown";
 	}

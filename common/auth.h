@@ -49,6 +49,12 @@
 #define AUTH_REFRESH		2
 #define AUTH_RELEASE		3
 #define AUTH_STATUS		4
+/*
+ * Unsolicited: the gateway tells a client that its UE addresses changed,
+ * and the client acknowledges.  Neither has an answer type.
+ */
+#define AUTH_NOTIFY		5	/* gateway -> client */
+#define AUTH_ACK		6	/* client -> gateway, NOTIFY's nonce */
 #define AUTH_ANSWER		0x80
 
 /* Element types.  Types from 0x8000 up may be skipped by a receiver. */

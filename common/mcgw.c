@@ -3,7 +3,11 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define LIBBSD_OPENBSD_VIS
+#include <vis.h>
 
 #include "mcgw.h"
 
@@ -95,4 +99,29 @@ mcgw_ro_socket_path(const char *path, char *buf, size_t len)
 	if (r < 0 || (size_t)r >= len)
 		return -1;
 	return 0;
+}
+
+void
+mcgw_vis(char *dst, size_t dstlen, const void *src, size_t srclen)
+{
+	char	*buf;
+	size_t	 i, unit;
+
+	if (dstlen == 0)
+		return;
+	dst[0] = '\0';
+	if ((buf = malloc(4 * srclen + 1)) == NULL)
+		return;
+	strvisx(buf, src, srclen, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
+	for (i = 0; buf[i] != '\0'; i += unit) {
+		/* An escape is "\c" or "\ooo": keep it whole or not at all. */
+		unit = 1;
+		if (buf[i] == '\\')
+			unit = buf[i + 1] >= '0' && buf[i + 1] <= '7' ? 4 : 2;
+		if (i + unit >= dstlen)
+			break;
+	}
+	memcpy(dst, buf, i);
+	dst[i] = '\0';
+	free(buf);
 }

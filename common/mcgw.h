@@ -463,6 +463,13 @@ const char	*imsg_type_name(uint32_t);	/* i2s() for logs */
  * end in ".sock" gets ".ro" appended.  Returns -1 if it does not fit.
  */
 int		 mcgw_ro_socket_path(const char *, char *, size_t);
+/*
+ * Encodes untrusted bytes (host names, service IDs) as printable ASCII
+ * with vis(3): C-style escapes, octal for the rest, tabs and newlines
+ * included, so a log line stays one line.  A result that does not fit
+ * dst is cut before the last whole escape.
+ */
+void		 mcgw_vis(char *, size_t, const void *, size_t);
 const char	*lease_state_name(uint8_t);
 const char	*mode_name(uint8_t);
 

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define LIBBSD_OPENBSD_VIS
-#include <vis.h>
 
 #include "log.h"
 #include "dhcpd.h"
@@ -169,7 +167,6 @@ req_hostname(struct req *r)
 {
 	const uint8_t	*name;
 	size_t		 len;
-	char		 vis[4 * 255 + 1];
 
 	r->hostname[0] = '\0';
 	if ((name = dhcp4_opt_get(r->pkt, DHO_HOST_NAME, &len)) == NULL ||
@@ -177,10 +174,7 @@ req_hostname(struct req *r)
 		return;
 	if (len > 255)
 		len = 255;
-	if (strnvisx(vis, sizeof(vis), (const char *)name, len,
-	    VIS_SAFE | VIS_NL | VIS_CSTYLE | VIS_OCTAL) == -1)
-		vis[0] = '\0';
-	strlcpy(r->hostname, vis, sizeof(r->hostname));
+	mcgw_vis(r->hostname, sizeof(r->hostname), name, len);
 }
 
 static int
@@ -714,9 +708,36 @@ handle_inform(const struct req *r)
 	reply_now(r, DHCPACK, none, 0);
 }
 
+/*
+ * Asks for a route to a relayed subnet via the relay agent that serves
+ * it.  giaddr is the relay's address on the client's network, inside
+ * the relayed subnet, so the next hop is the IP source of the relayed
+ * message, or giaddr only when that lies on our link.
+ */
+static void
+relay_route(const struct req *r, struct in_addr ipsrc)
+{
+	const struct imsg_iface	*i = &r->ifp->i;
+	struct in_addr		 gw = r->pkt->hdr.giaddr;
+	uint32_t		 mask;
+
+	if (!r->sn->s.relayed)
+		return;
+	mask = i->prefixlen == 0 ? 0 : 0xffffffffU << (32 - i->prefixlen);
+	if (((ntohl(ipsrc.s_addr) ^ ntohl(i->addr.s_addr)) & mask) == 0 &&
+	    ipsrc.s_addr != i->addr.s_addr)
+		gw = ipsrc;
+	else if (((ntohl(gw.s_addr) ^ ntohl(i->addr.s_addr)) & mask) != 0) {
+		log_debug("%s: relay %s is not on the link, no route",
+		    i->name, inet_ntoa(gw));
+		return;
+	}
+	dhcpd_relay_route(i->name, r->sn->s.network, r->sn->s.prefixlen, gw);
+}
+
 void
 dhcp4_receive(struct iface *ifp, const uint8_t *buf, size_t len,
-    struct in_addr ipdst)
+    struct in_addr ipsrc, struct in_addr ipdst)
 {
 	struct req	 r;
 	const char	*errstr;
@@ -738,6 +759,10 @@ dhcp4_receive(struct iface *ifp, const uint8_t *buf, size_t len,
 	}
 	r.host = host_select(r.sn, &rxpkt);
 	req_hostname(&r);
+	if (rxpkt.hdr.giaddr.s_addr != INADDR_ANY &&
+	    (rxpkt.msgtype == DHCPDISCOVER || rxpkt.msgtype == DHCPREQUEST ||
+	    rxpkt.msgtype == DHCPINFORM))
+		relay_route(&r, ipsrc);
 
 	switch (rxpkt.msgtype) {
 	case DHCPDISCOVER:

@@ -75,6 +75,16 @@ static uint32_t			 store_token;
 static int			 restore_done, ready;
 static struct log_ratelimit	 rl_rx, rl_tx;
 
+/*
+ * Routes to relayed subnets that dhcpd asked the parent for, so that
+ * each is asked once; a refusal is logged and not asked again until the
+ * next configuration.  The index plus one is the imsg's peerid.
+ */
+#define RELAY_ROUTES_MAX	256
+static struct imsg_route	 relay_routes[RELAY_ROUTES_MAX];
+static size_t			 nrelay_routes;
+static struct log_ratelimit	 rl_route;
+
 static uint8_t			 rxbuf[DHCP4_MAX_PKT + 60 + 8];
 static uint8_t			 txbuf[DHCP4_MAX_REPLY + IPV4_UDP_HDRLEN];
 
@@ -91,12 +101,17 @@ dhcpd_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* Persistent, and changed only when needed: each change is a syscall. */
 static void
 imsg_event_add(struct imsgev *iev)
 {
-	iev->events = EV_READ;
+	short	 events = EV_READ | EV_PERSIST;
+
 	if (iev->ibuf.w.queued)
-		iev->events |= EV_WRITE;
+		events |= EV_WRITE;
+	if (events == iev->events)
+		return;
+	iev->events = events;
 	event_del(&iev->ev);
 	event_set(&iev->ev, iev->ibuf.fd, iev->events, imsgev_cb, iev);
 	event_add(&iev->ev, NULL);
@@ -134,6 +149,87 @@ imsgev_init(struct imsgev *iev, int fd, const char *name,
 	iev->dispatch = dispatch;
 	event_set(&iev->ev, fd, EV_READ, imsgev_cb, iev);
 	event_add(&iev->ev, NULL);
+}
+
+static void
+compose_parent(uint32_t type, uint32_t peerid, const void *data,
+    size_t len)
+{
+	if (imsg_compose(&iev_parent.ibuf, type, peerid, 0, -1, data,
+	    len) == -1)
+		fatal("%s", __func__);
+	imsg_event_add(&iev_parent);
+}
+
+static void
+relay_route_str(const struct imsg_route *r, char *buf, size_t len)
+{
+	char	 dst[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &r->dst4, dst, sizeof(dst));
+	inet_ntop(AF_INET, &r->gw4, gw, sizeof(gw));
+	snprintf(buf, len, "%s/%u via %s dev %s", dst, r->prefixlen, gw,
+	    r->ifname);
+}
+
+/*
+ * A relayed subnet is reached through its relay: asks the parent for a
+ * route to network/prefixlen via the relay's address on ifname, once
+ * per relay and subnet.
+ */
+void
+dhcpd_relay_route(const char *ifname, struct in_addr network,
+    uint8_t prefixlen, struct in_addr relay)
+{
+	struct imsg_route	 r;
+	char			 buf[128];
+	size_t			 i;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = ROUTE_KIND_ROUTE;
+	r.family = AF_INET;
+	r.prefixlen = prefixlen;
+	strlcpy(r.ifname, ifname, sizeof(r.ifname));
+	r.dst4 = network;
+	r.gw4 = relay;
+	for (i = 0; i < nrelay_routes; i++)
+		if (memcmp(&relay_routes[i], &r, sizeof(r)) == 0)
+			return;
+	relay_route_str(&r, buf, sizeof(buf));
+	if (nrelay_routes == RELAY_ROUTES_MAX) {
+		if (log_ratelimit_ok(&rl_route, 5, 60))
+			log_warnx("%s: no room to ask for route %s", __func__,
+			    buf);
+		return;
+	}
+	relay_routes[nrelay_routes++] = r;
+	log_debug("asking for route %s", buf);
+	compose_parent(IMSG_ROUTE_ADD, nrelay_routes, &r, sizeof(r));
+}
+
+static void
+relay_route_result(struct imsg *imsg)
+{
+	struct imsg_kernel_result	 res;
+	uint32_t			 id = imsg_get_peerid(imsg);
+	char				 buf[128];
+
+	if (imsg_get_data(imsg, &res, sizeof(res)) == -1 ||
+	    !MCGW_STR_OK(res.message) || res.type != IMSG_ROUTE_ADD)
+		fatalx("%s: invalid IMSG_KERNEL_RESULT", __func__);
+	/* A result for a table that a reconfiguration emptied. */
+	if (id == 0 || id > nrelay_routes)
+		return;
+	relay_route_str(&relay_routes[id - 1], buf, sizeof(buf));
+	if (res.code == 0) {
+		log_info("route %s installed", buf);
+		return;
+	}
+	/*
+	 * The entry stays, so the route is not asked again: only a new
+	 * configuration can change the parent's answer.
+	 */
+	log_warnx("route %s not installed: %s", buf, res.message);
 }
 
 static void
@@ -247,6 +343,8 @@ reconf_swap(void)
 	nsubnet = NULL;
 	dhcp4_conf_pools(conf);
 	dhcp4_set_conf(conf);
+	/* The subnets may have changed: ask again as relays are served. */
+	nrelay_routes = 0;
 	TAILQ_FOREACH(ds, &dsocks, entry) {
 		ds->ifp = NULL;
 		TAILQ_FOREACH(ifp, &conf->ifaces, entry)
@@ -432,6 +530,9 @@ dispatch_parent(struct imsgev *iev)
 		case IMSG_DHCP4_UDP:
 			dsock_set(&imsg, 1);
 			break;
+		case IMSG_KERNEL_RESULT:
+			relay_route_result(&imsg);
+			break;
 		case IMSG_CTL_LOG_VERBOSE:
 			if (imsg_get_data(&imsg, &verbose,
 			    sizeof(verbose)) == -1)
@@ -590,7 +691,7 @@ rx_drop(const struct dsock *ds, const char *why)
  */
 static const char *
 rx_check(uint8_t *buf, size_t n, int csum_ok, size_t *off, size_t *len,
-    struct in_addr *dst)
+    struct in_addr *src, struct in_addr *dst)
 {
 	struct iphdr	*ip = (struct iphdr *)buf;
 	struct udphdr	*uh;
@@ -616,6 +717,7 @@ rx_check(uint8_t *buf, size_t n, int csum_ok, size_t *off, size_t *len,
 		return "not to port 67";
 	if (uh->check != 0 && !csum_ok && udp_cksum(ip, uh, ulen) != 0)
 		return "invalid UDP checksum";
+	src->s_addr = ip->saddr;
 	dst->s_addr = ip->daddr;
 	*off = ihl + sizeof(*uh);
 	*len = ulen - sizeof(*uh);
@@ -626,14 +728,15 @@ static void
 rx_packet(struct dsock *ds, uint8_t *buf, size_t n, int csum_ok)
 {
 	const char	*why;
-	struct in_addr	 dst;
+	struct in_addr	 src, dst;
 	size_t		 off, len;
 
-	if ((why = rx_check(buf, n, csum_ok, &off, &len, &dst)) != NULL) {
+	if ((why = rx_check(buf, n, csum_ok, &off, &len, &src,
+	    &dst)) != NULL) {
 		rx_drop(ds, why);
 		return;
 	}
-	dhcp4_receive(ds->ifp, buf + off, len, dst);
+	dhcp4_receive(ds->ifp, buf + off, len, src, dst);
 }
 
 static void
@@ -667,7 +770,7 @@ rx_cb(int fd, short event, void *arg)
 			if (errno != EAGAIN && errno != EINTR &&
 			    log_ratelimit_ok(&rl_rx, 5, 60))
 				log_warn("%s: recvmsg", ds->ifname);
-			return;
+			break;
 		}
 		if (sll.sll_pkttype == PACKET_OUTGOING)
 			continue;
@@ -688,6 +791,12 @@ rx_cb(int fd, short event, void *arg)
 				csum_ok = 1;
 		}
 		rx_packet(ds, rxbuf, n, csum_ok);
+	}
+	/* The batch's lease records go to routed now, not after a wake-up. */
+	if (iev_routed.ibuf.w.queued > 0) {
+		if (msgbuf_write(&iev_routed.ibuf.w) == -1 && errno != EAGAIN)
+			fatal("%s: msgbuf_write", __func__);
+		imsg_event_add(&iev_routed);
 	}
 }
 

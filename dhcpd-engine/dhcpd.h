@@ -317,7 +317,7 @@ struct dhcp4_out {
 void		 dhcp4_init(struct lease_db *);
 void		 dhcp4_set_conf(struct dhcpd_conf *);
 void		 dhcp4_receive(struct iface *, const uint8_t *, size_t,
-		    struct in_addr);
+		    struct in_addr, struct in_addr);
 void		 dhcp4_expire(int64_t);
 void		 dhcp4_release(struct in_addr);
 void		 dhcp4_store_failed(struct in_addr, int64_t);
@@ -338,5 +338,7 @@ void		 dhcpd_store(const struct lease *, const char *,
 struct dhcp4_out *dhcpd_out_get(void);
 void		 dhcpd_out_put(struct dhcp4_out *);
 void		 dhcpd_send(struct dhcp4_out *);
+void		 dhcpd_relay_route(const char *, struct in_addr, uint8_t,
+		    struct in_addr);
 
 #endif /* DHCPD_H */

@@ -1,7 +1,8 @@
 /*
  * mcgw-client: the client side of mcgwd's connection-authorisation
  * protocol (mcgwd-auth(7)).  Creates a key pair, or sends one signed
- * request to the gateway and prints its answer.
+ * request to the gateway and prints its answer; watch authorises, then
+ * waits for the gateway's NOTIFY of a new UE IP and acknowledges it.
  *
  * Exit status: 0 success; 1 usage or local error; 2 no answer in time;
  * 3 only answers with a bad signature or not matching the request;
@@ -36,6 +37,9 @@ struct client {
 	const char	*gateway;
 	const char	*port;
 	const char	*bind_addr;
+	const char	*local_port;	/* -l */
+	int		 watch;
+	int		 watch_timeout;	/* -t for watch, 0: the lifetime */
 	const char	*keyfile;
 	const char	*gateway_key;
 	int		 json;
@@ -63,6 +67,11 @@ static void	 request_save(const char *, const uint8_t *, size_t);
 static int	 answer_accept(struct client *, const uint8_t *, size_t,
 		    struct auth_msg *);
 static int	 wait_answer(struct client *, int, struct auth_msg *);
+static int	 wait_notify(struct client *, int, uint32_t,
+		    struct auth_msg *);
+static int	 notify_accept(struct client *, const uint8_t *, size_t,
+		    struct auth_msg *);
+static void	 send_ack(struct client *, int, const struct auth_msg *);
 static int64_t	 monotonic_ms(void);
 static void	 print_message(FILE *, const char *, size_t);
 static void	 print_text(const struct auth_msg *);
@@ -76,12 +85,16 @@ usage(void)
 	extern char	*__progname;
 
 	fprintf(stderr, "usage: %s keygen keyfile\n"
-	    "       %s [-j] [-b address] [-P gateway-key] [-p port] "
-	    "[-t seconds]\n"
-	    "           [-r request-file | -w request-file]\n"
+	    "       %s [-j] [-b address] [-l local-port] [-P gateway-key] "
+	    "[-p port]\n"
+	    "           [-t seconds] [-r request-file | -w request-file]\n"
 	    "           -g gateway -k keyfile "
-	    "authorise | refresh | release | status service-id\n",
-	    __progname, __progname);
+	    "authorise | refresh | release | status service-id\n"
+	    "       %s [-j] [-b address] [-l local-port] [-p port] "
+	    "[-t seconds]\n"
+	    "           -g gateway -k keyfile -P gateway-key "
+	    "watch service-id\n",
+	    __progname, __progname, __progname);
 	exit(1);
 }
 
@@ -137,15 +150,20 @@ open_socket(const struct client *c)
 	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		err(1, "socket");
-	if (c->bind_addr != NULL) {
+	if (c->bind_addr != NULL || c->local_port != NULL) {
 		hints.ai_family = res->ai_family;
-		hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
-		error = getaddrinfo(c->bind_addr, NULL, &hints, &bres);
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+		error = getaddrinfo(c->bind_addr, c->local_port, &hints,
+		    &bres);
 		if (error != 0)
-			errx(1, "bind address %s: %s", c->bind_addr,
+			errx(1, "bind address %s port %s: %s",
+			    c->bind_addr ? c->bind_addr : "*",
+			    c->local_port ? c->local_port : "*",
 			    gai_strerror(error));
 		if (bind(fd, bres->ai_addr, bres->ai_addrlen) == -1)
-			err(1, "bind %s", c->bind_addr);
+			err(1, "bind %s port %s",
+			    c->bind_addr ? c->bind_addr : "*",
+			    c->local_port ? c->local_port : "*");
 		freeaddrinfo(bres);
 	}
 	if (connect(fd, res->ai_addr, res->ai_addrlen) == -1)
@@ -313,6 +331,107 @@ wait_answer(struct client *c, int fd, struct auth_msg *m)
 }
 
 /*
+ * watch: returns 1 if a datagram is a NOTIFY for our service ID that
+ * the gateway signed and that is not stale.  The answers to earlier
+ * transmissions of the request may still arrive: they are ignored.
+ */
+static int
+notify_accept(struct client *c, const uint8_t *buf, size_t len,
+    struct auth_msg *m)
+{
+	int64_t	 d;
+	int	 rv;
+
+	if ((rv = auth_decode(buf, len, m)) != 0) {
+		warnx("ignoring a malformed message: %s",
+		    auth_decode_strerror(rv));
+		return 0;
+	}
+	if (m->type == (c->type | AUTH_ANSWER))
+		return 0;
+	if (m->type != AUTH_NOTIFY) {
+		warnx("ignoring a %s message", auth_type_name(m->type));
+		return 0;
+	}
+	if (auth_verify(buf, m, c->gw_pk) != 0) {
+		warnx("ignoring a notify with a bad signature");
+		return 0;
+	}
+	if (strcmp(m->service_id, c->service_id) != 0) {
+		warnx("ignoring a notify for another service ID");
+		return 0;
+	}
+	/* A NOTIFY recorded earlier and sent again is not news. */
+	d = m->timestamp - time(NULL);
+	if (d > AUTH_SKEW || d < -AUTH_SKEW) {
+		warnx("ignoring a notify with a stale timestamp");
+		return 0;
+	}
+	return 1;
+}
+
+/* Acknowledges a NOTIFY: an ACK with its nonce, signed with our key. */
+static void
+send_ack(struct client *c, int fd, const struct auth_msg *n)
+{
+	struct auth_msg	 m;
+	uint8_t		 buf[AUTH_MAX_MSG];
+	ssize_t		 len;
+
+	memset(&m, 0, sizeof(m));
+	m.type = AUTH_ACK;
+	m.present = AUTH_HAS(AE_SERVICE_ID) | AUTH_HAS(AE_NONCE) |
+	    AUTH_HAS(AE_TIMESTAMP);
+	m.service_id_len = strlen(c->service_id);
+	memcpy(m.service_id, c->service_id, m.service_id_len);
+	memcpy(m.nonce, n->nonce, AUTH_NONCE_LEN);
+	m.timestamp = time(NULL);
+	if ((len = auth_encode(&m, c->sk, buf, sizeof(buf))) == -1)
+		errx(1, "cannot encode the acknowledgement");
+	/* A lost ACK only makes the gateway send the NOTIFY again. */
+	if (send(fd, buf, (size_t)len, 0) == -1 && errno != ECONNREFUSED)
+		warn("send to %s", c->gateway);
+}
+
+/*
+ * watch: waits up to seconds for a NOTIFY on the socket of the request,
+ * whose port the gateway recorded.  Returns 0 with it in m, or
+ * EXIT_TIMEOUT.
+ */
+static int
+wait_notify(struct client *c, int fd, uint32_t seconds, struct auth_msg *m)
+{
+	struct pollfd	 pfd;
+	uint8_t		 buf[AUTH_MAX_MSG + 1];
+	int64_t		 deadline, left;
+	ssize_t		 n;
+	int		 rv;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	deadline = monotonic_ms() + (int64_t)seconds * 1000;
+	while ((left = deadline - monotonic_ms()) > 0) {
+		rv = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (rv == -1 && errno != EINTR)
+			err(1, "poll");
+		if (rv <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n == -1) {
+			if (errno != ECONNREFUSED && errno != EINTR)
+				warn("recv");
+			continue;
+		}
+		if (notify_accept(c, buf, (size_t)n, m)) {
+			send_ack(c, fd, m);
+			return 0;
+		}
+	}
+	warnx("no notify from %s within %u seconds", c->gateway, seconds);
+	return EXIT_TIMEOUT;
+}
+
+/*
  * Replaces control characters, so that a message cannot drive the
  * terminal.
  */
@@ -331,7 +450,10 @@ print_text(const struct auth_msg *m)
 {
 	char	 a[INET6_ADDRSTRLEN];
 
-	printf("result %s\n", auth_result_name(m->result));
+	if (m->type == AUTH_NOTIFY)
+		printf("notify ue-changed\n");
+	else
+		printf("result %s\n", auth_result_name(m->result));
 	if (m->present & AUTH_HAS(AE_UE_IPV4))
 		printf("ue-ipv4 %s\n", inet_ntop(AF_INET, &m->ue4, a,
 		    sizeof(a)));
@@ -379,8 +501,12 @@ print_json(const struct auth_msg *m)
 {
 	char	 a[INET6_ADDRSTRLEN];
 
-	printf("{\"result\":\"%s\",\"result_code\":%u",
-	    auth_result_name(m->result), m->result);
+	if (m->type == AUTH_NOTIFY) {
+		printf("{\"notify\":\"ue_changed\",\"service_id\":");
+		print_json_string(m->service_id, m->service_id_len);
+	} else
+		printf("{\"result\":\"%s\",\"result_code\":%u",
+		    auth_result_name(m->result), m->result);
 	printf(",\"ue_ipv4\":");
 	if (m->present & AUTH_HAS(AE_UE_IPV4))
 		printf("\"%s\"", inet_ntop(AF_INET, &m->ue4, a, sizeof(a)));
@@ -444,7 +570,7 @@ main(int argc, char *argv[])
 	struct auth_msg	 answer;
 	const char	*errstr;
 	char		 errbuf[512];
-	int		 ch, fd, status;
+	int		 ch, fd, status, timeout_set = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.port = "4767";
@@ -455,7 +581,7 @@ main(int argc, char *argv[])
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return keygen(argc - 1, argv + 1);
 
-	while ((ch = getopt(argc, argv, "b:g:jk:P:p:r:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:g:jk:l:P:p:r:t:w:")) != -1) {
 		switch (ch) {
 		case 'b':
 			c.bind_addr = optarg;
@@ -468,6 +594,12 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			c.keyfile = optarg;
+			break;
+		case 'l':
+			strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(1, "local port %s is %s", optarg, errstr);
+			c.local_port = optarg;
 			break;
 		case 'P':
 			c.gateway_key = optarg;
@@ -485,6 +617,7 @@ main(int argc, char *argv[])
 			c.write_file = optarg;
 			break;
 		case 't':
+			timeout_set = 1;
 			c.timeout = strtonum(optarg, 1, 3600, &errstr);
 			if (errstr != NULL)
 				errx(1, "timeout %s is %s (1 to 3600 "
@@ -498,7 +631,16 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 2 || c.gateway == NULL || c.keyfile == NULL)
 		usage();
-	if ((c.type = parse_command(argv[0])) == 0)
+	if (strcmp(argv[0], "watch") == 0) {
+		/* -t is the wait for the NOTIFY, not for the answer. */
+		c.watch = 1;
+		c.watch_timeout = timeout_set ? c.timeout : 0;
+		c.timeout = DEFAULT_TIMEOUT;
+		c.type = AUTH_AUTHORISE;
+		if (c.gateway_key == NULL || c.replay_len > 0 ||
+		    c.write_file != NULL)
+			usage();
+	} else if ((c.type = parse_command(argv[0])) == 0)
 		usage();
 	c.service_id = argv[1];
 	if (strlen(c.service_id) == 0 ||
@@ -518,6 +660,9 @@ main(int argc, char *argv[])
 
 	fd = open_socket(&c);
 	status = wait_answer(&c, fd, &answer);
+	if (status == 0 && c.watch && answer.result == AUTH_SUCCESS)
+		status = wait_notify(&c, fd, c.watch_timeout != 0 ?
+		    (uint32_t)c.watch_timeout : answer.lifetime, &answer);
 	close(fd);
 	explicit_bzero(c.sk, sizeof(c.sk));
 	if (status != 0)

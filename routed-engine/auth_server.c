@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/tree.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -20,8 +21,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#define LIBBSD_OPENBSD_VIS	/* the strnvis() prototype, unused here */
-#include <vis.h>
 
 #include "auth.h"
 #include "log.h"
@@ -29,6 +28,11 @@
 #include "binding.h"
 #include "replay.h"
 #include "routed.h"
+
+/* libbsd leaves it undefined; RB_GENERATE_STATIC marks helpers with it. */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
 
 #define GATEWAY_KEY		"gateway.key"
 /* Datagrams one dispatch reads before their answers go out together. */
@@ -38,6 +42,40 @@
 #define AUTH_TIMER_SEC		1
 /* The history is compacted by age once per this many timer ticks. */
 #define AUTH_COMPACT_TICKS	60
+/* A NOTIFY is sent again this often and this many times until acked. */
+#define AUTH_NOTIFY_INTERVAL	1
+#define AUTH_NOTIFY_RETRIES	3
+
+/*
+ * Where a binding's client last sent a request from, so that a NOTIFY
+ * can reach it, and the NOTIFY waiting for its ACK.  Kept in memory
+ * only, not journaled: the port belongs to a client process, which
+ * after a restart of the gateway may be gone, its port reused by
+ * another program; a client learns of a change at its next REFRESH
+ * instead, which records its port again.
+ */
+struct auth_peer {
+	RB_ENTRY(auth_peer)	 entry;
+	char			 service_id[AUTH_MAX_SERVICE_ID + 1];
+	char			 ifname[IF_NAMESIZE];
+	struct sockaddr_in	 to;
+	struct in_addr		 spec_dst;
+	int			 ifindex;
+	int			 pending;	/* a NOTIFY awaits its ACK */
+	int			 tries;
+	uint8_t			 nonce[AUTH_NONCE_LEN];
+	uint8_t			 buf[AUTH_MAX_MSG];
+	size_t			 len;
+	struct event		 ev;
+};
+RB_HEAD(auth_peers, auth_peer);
+
+static int
+auth_peer_cmp(struct auth_peer *a, struct auth_peer *b)
+{
+	return strcmp(a->service_id, b->service_id);
+}
+RB_GENERATE_STATIC(auth_peers, auth_peer, entry, auth_peer_cmp)
 
 struct auth_sock {
 	TAILQ_ENTRY(auth_sock)	 entry;
@@ -84,6 +122,17 @@ static void	 auth_describe(const struct binding *, struct auth_msg *,
 		    int64_t);
 static void	 auth_flush(void);
 static void	 auth_send(struct auth_answer *);
+static void	 auth_sendto(int, const uint8_t *, size_t,
+		    struct sockaddr_in *, struct in_addr, int);
+static struct auth_peer *auth_peer_find(const char *);
+static void	 auth_peer_set(const struct auth_msg *, struct auth_sock *,
+		    const struct sockaddr_in *, struct in_addr, int);
+static void	 auth_peer_del(const char *);
+static void	 auth_notify(const struct binding *);
+static void	 auth_notify_send(struct auth_peer *);
+static void	 auth_notify_timer(int, short, void *);
+static void	 auth_ack(struct auth_sock *, const uint8_t *, size_t,
+		    const struct sockaddr_in *);
 static void	 auth_refuse_log(const struct auth_msg *, struct in_addr,
 		    unsigned int);
 static const struct imsg_auth_key *auth_key_find(const char *);
@@ -117,6 +166,7 @@ static struct event		 ev_timer;
 static unsigned int		 ticks;
 static struct auth_snapshot	 snap;
 static struct log_ratelimit	 refuse_rl;
+static struct auth_peers	 peers = RB_INITIALIZER(&peers);
 
 /*
  * Before the sandbox: libsodium needs /dev/urandom or getrandom at
@@ -508,6 +558,13 @@ auth_request(struct auth_sock *s, const uint8_t *buf, size_t len,
 	int			 result;
 	uint8_t			 base;
 
+	/* An ACK, or a NOTIFY reflected back, gets no answer. */
+	if (len >= AUTH_HDR_LEN && memcmp(buf, AUTH_MAGIC, 4) == 0 &&
+	    buf[4] == AUTH_VERSION &&
+	    (buf[5] == AUTH_ACK || buf[5] == AUTH_NOTIFY)) {
+		auth_ack(s, buf, len, from);
+		return;
+	}
 	memset(a, 0, sizeof(*a));
 	a->to = *from;
 	a->spec_dst = dst;
@@ -540,6 +597,8 @@ auth_request(struct auth_sock *s, const uint8_t *buf, size_t len,
 	auth_execute(&req, from->sin_addr, a);
 	if (a->m.result != AUTH_SUCCESS)
 		auth_refuse_log(&req, from->sin_addr, a->m.result);
+	else if (req.type != AUTH_RELEASE)
+		auth_peer_set(&req, s, from, dst, ifindex);
 }
 
 /*
@@ -686,7 +745,8 @@ auth_authorise(const struct auth_msg *req, const struct imsg_lease4 *l,
 	a->durable = 1;
 	a->m.result = AUTH_SUCCESS;
 	auth_describe(b, &a->m, now);
-	strvis(vis, b->service_id, VIS_SAFE | VIS_OCTAL);
+	mcgw_vis(vis, sizeof(vis), b->service_id,
+	    b->service_id_len);
 	log_info("%s %s to %s on %s", vis, r == BINDING_NEW ? "bound" :
 	    "renewed", inet_ntoa(b->local4), b->ifname);
 }
@@ -729,8 +789,11 @@ auth_refuse_log(const struct auth_msg *req, struct in_addr src,
 	/* A flood of refusals must not flood the log. */
 	if (!log_ratelimit_ok(&refuse_rl, 50, 10))
 		return;
-	strvis(vis, req->service_id[0] != '\0' ? req->service_id : "-",
-	    VIS_SAFE | VIS_OCTAL);
+	if (req->service_id_len > 0)
+		mcgw_vis(vis, sizeof(vis), req->service_id,
+		    req->service_id_len);
+	else
+		strlcpy(vis, "-", sizeof(vis));
 	log_warnx("authorisation %s from %s for %s refused: %s",
 	    auth_type_name(req->type), inet_ntoa(src), vis,
 	    auth_result_name(result));
@@ -766,6 +829,20 @@ static void
 auth_send(struct auth_answer *a)
 {
 	uint8_t			 buf[AUTH_MAX_MSG];
+	ssize_t			 n;
+
+	if ((n = auth_encode(&a->m, gw_sk, buf, sizeof(buf))) == -1) {
+		log_warnx("%s: cannot encode the answer", __func__);
+		return;
+	}
+	auth_sendto(a->fd, buf, (size_t)n, &a->to, a->spec_dst, a->ifindex);
+}
+
+/* Sends from spec_dst, the address a request was sent to, if known. */
+static void
+auth_sendto(int fd, const uint8_t *buf, size_t len, struct sockaddr_in *to,
+    struct in_addr spec_dst, int ifindex)
+{
 	union {
 		struct cmsghdr	 hdr;
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
@@ -774,20 +851,15 @@ auth_send(struct auth_answer *a)
 	struct cmsghdr		*cm;
 	struct msghdr		 msg;
 	struct iovec		 iov;
-	ssize_t			 n;
 
-	if ((n = auth_encode(&a->m, gw_sk, buf, sizeof(buf))) == -1) {
-		log_warnx("%s: cannot encode the answer", __func__);
-		return;
-	}
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = buf;
-	iov.iov_len = (size_t)n;
-	msg.msg_name = &a->to;
-	msg.msg_namelen = sizeof(a->to);
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	msg.msg_name = to;
+	msg.msg_namelen = sizeof(*to);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	if (a->spec_dst.s_addr != INADDR_ANY) {
+	if (spec_dst.s_addr != INADDR_ANY) {
 		/* Answer from the address the request was sent to. */
 		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 		msg.msg_control = cmsgbuf.buf;
@@ -797,12 +869,12 @@ auth_send(struct auth_answer *a)
 		cm->cmsg_type = IP_PKTINFO;
 		cm->cmsg_len = CMSG_LEN(sizeof(*pi));
 		pi = (struct in_pktinfo *)CMSG_DATA(cm);
-		pi->ipi_ifindex = a->ifindex;
-		pi->ipi_spec_dst = a->spec_dst;
+		pi->ipi_ifindex = ifindex;
+		pi->ipi_spec_dst = spec_dst;
 	}
-	if (sendmsg(a->fd, &msg, 0) == -1)
+	if (sendmsg(fd, &msg, 0) == -1)
 		log_warn("%s: sendmsg to %s", __func__,
-		    inet_ntoa(a->to.sin_addr));
+		    inet_ntoa(to->sin_addr));
 }
 
 /* Journals the end of a binding and releases its address's hold. */
@@ -823,9 +895,11 @@ auth_end_cb(const struct binding *b, enum binding_end_reason reason,
 	    binding_history_add(history, &he) == -1)
 		fatal("%s", __func__);
 	auth_journal_history(&he);
-	strvis(vis, b->service_id, VIS_SAFE | VIS_OCTAL);
+	mcgw_vis(vis, sizeof(vis), b->service_id,
+	    b->service_id_len);
 	log_info("binding of %s to %s ended: %s", vis, inet_ntoa(b->local4),
 	    binding_end_reason_name(reason));
+	auth_peer_del(b->service_id);
 	/* The table no longer holds b: count what remains. */
 	if (b->local4.s_addr != INADDR_ANY &&
 	    binding_foreach_local(bindings, AF_INET, &b->local4,
@@ -1012,12 +1086,16 @@ auth_server_cleanup(void)
 {
 	struct auth_sock	*s;
 
+	struct auth_peer	*p;
+
 	while ((s = TAILQ_FIRST(&socks)) != NULL) {
 		TAILQ_REMOVE(&socks, s, entry);
 		event_del(&s->ev);
 		close(s->fd);
 		free(s);
 	}
+	while ((p = RB_ROOT(&peers)) != NULL)
+		auth_peer_del(p->service_id);
 	explicit_bzero(gw_sk, sizeof(gw_sk));
 }
 
@@ -1027,8 +1105,8 @@ auth_server_cleanup(void)
  * SNAT rules itself); the history record of the old ones ends, a new
  * one starts, and both are journaled.  In routed mode a client's UE IP
  * is its own address, which does not change.
- * XXX clients with a live binding are not told yet: the protocol has no
- * unsolicited message, so they learn it at their next REFRESH.
+ * Once the change is durable, each client whose binding changed gets a
+ * NOTIFY (mcgwd-auth(7)) at the port of its last request.
  */
 static void
 auth_uplink_collect_cb(const struct binding *b, void *arg)
@@ -1077,12 +1155,201 @@ auth_uplink_changed(void)
 		if (binding_history_add(history, &he) == -1)
 			fatal("%s", __func__);
 		auth_journal_history(&he);
-		strvis(vis, nb->service_id, VIS_SAFE | VIS_OCTAL);
+		mcgw_vis(vis, sizeof(vis), nb->service_id,
+		    nb->service_id_len);
 		inet_ntop(AF_INET, &nb->local4, local, sizeof(local));
 		inet_ntop(AF_INET, &nb->ue4, ue, sizeof(ue));
 		log_info("binding of %s on %s follows UE IP %s", vis, local,
 		    nb->ue4.s_addr != INADDR_ANY ? ue : "none");
 	}
-	free(all);
 	auth_commit("UE IP change");
+	for (b = all; b < end; b++) {
+		if (b->mode != MODE_NAT ||
+		    (b->ue4.s_addr == routed_uplink4.s_addr &&
+		    memcmp(&b->ue6, &routed_uplink6, sizeof(b->ue6)) == 0))
+			continue;
+		if ((nb = binding_find(bindings, b->service_id,
+		    b->service_id_len)) != NULL)
+			auth_notify(nb);
+	}
+	free(all);
+}
+
+static struct auth_peer *
+auth_peer_find(const char *service_id)
+{
+	struct auth_peer	 key;
+
+	if (strlcpy(key.service_id, service_id, sizeof(key.service_id)) >=
+	    sizeof(key.service_id))
+		return NULL;
+	return RB_FIND(auth_peers, &peers, &key);
+}
+
+/* Records where a successful request for a binding came from. */
+static void
+auth_peer_set(const struct auth_msg *req, struct auth_sock *s,
+    const struct sockaddr_in *from, struct in_addr dst, int ifindex)
+{
+	struct auth_peer	*p;
+
+	if ((p = auth_peer_find(req->service_id)) == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			log_warn("%s", __func__);
+			return;
+		}
+		memcpy(p->service_id, req->service_id, req->service_id_len);
+		evtimer_set(&p->ev, auth_notify_timer, p);
+		RB_INSERT(auth_peers, &peers, p);
+	}
+	strlcpy(p->ifname, s->ifname, sizeof(p->ifname));
+	p->to = *from;
+	p->spec_dst = dst;
+	p->ifindex = ifindex;
+}
+
+static void
+auth_peer_del(const char *service_id)
+{
+	struct auth_peer	*p;
+
+	if ((p = auth_peer_find(service_id)) == NULL)
+		return;
+	if (p->pending)
+		evtimer_del(&p->ev);
+	RB_REMOVE(auth_peers, &peers, p);
+	free(p);
+}
+
+/*
+ * Tells the client of binding b its new UE addresses: a NOTIFY with a
+ * fresh nonce, sent again until the client acknowledges it.  A newer
+ * change replaces a NOTIFY still waiting.
+ */
+static void
+auth_notify(const struct binding *b)
+{
+	struct auth_peer	*p;
+	struct auth_msg		 m;
+	ssize_t			 n;
+	int64_t			 now = time(NULL);
+
+	if ((p = auth_peer_find(b->service_id)) == NULL) {
+		log_debug("%s: no port known for %s", __func__,
+		    b->service_id);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = AUTH_NOTIFY;
+	m.present = AUTH_HAS(AE_SERVICE_ID) | AUTH_HAS(AE_NONCE) |
+	    AUTH_HAS(AE_TIMESTAMP);
+	memcpy(m.service_id, b->service_id, b->service_id_len);
+	m.service_id_len = b->service_id_len;
+	auth_nonce(m.nonce);
+	m.timestamp = now;
+	auth_describe(b, &m, now);
+	if ((n = auth_encode(&m, gw_sk, p->buf, sizeof(p->buf))) == -1) {
+		log_warnx("%s: cannot encode the notify", __func__);
+		return;
+	}
+	if (p->pending)
+		evtimer_del(&p->ev);
+	memcpy(p->nonce, m.nonce, sizeof(p->nonce));
+	p->len = (size_t)n;
+	p->pending = 1;
+	p->tries = 0;
+	auth_notify_send(p);
+}
+
+static void
+auth_notify_send(struct auth_peer *p)
+{
+	struct timeval		 tv = { AUTH_NOTIFY_INTERVAL, 0 };
+	struct auth_sock	*s;
+	char			 vis[4 * AUTH_MAX_SERVICE_ID + 1];
+
+	TAILQ_FOREACH(s, &socks, entry)
+		if (strcmp(s->ifname, p->ifname) == 0)
+			break;
+	if (s == NULL) {
+		p->pending = 0;
+		return;
+	}
+	mcgw_vis(vis, sizeof(vis), p->service_id,
+	    strlen(p->service_id));
+	log_info("notifying %s at %s:%u of its UE IP%s", vis,
+	    inet_ntoa(p->to.sin_addr), ntohs(p->to.sin_port),
+	    p->tries > 0 ? " again" : "");
+	auth_sendto(s->fd, p->buf, p->len, &p->to, p->spec_dst, p->ifindex);
+	evtimer_add(&p->ev, &tv);
+}
+
+static void
+auth_notify_timer(int fd, short event, void *arg)
+{
+	struct auth_peer	*p = arg;
+	char			 vis[4 * AUTH_MAX_SERVICE_ID + 1];
+
+	(void)fd;
+	(void)event;
+	if (!p->pending)
+		return;
+	if (p->tries++ < AUTH_NOTIFY_RETRIES) {
+		auth_notify_send(p);
+		return;
+	}
+	p->pending = 0;
+	mcgw_vis(vis, sizeof(vis), p->service_id,
+	    strlen(p->service_id));
+	log_info("%s did not acknowledge the notify", vis);
+}
+
+/*
+ * An ACK passes the checks of a request, except the replay cache: its
+ * nonce is the NOTIFY's, which a first ACK consumes.  Nothing answers
+ * it, so that a forged datagram cannot make the gateway send one.
+ */
+static void
+auth_ack(struct auth_sock *s, const uint8_t *buf, size_t len,
+    const struct sockaddr_in *from)
+{
+	const struct imsg_lease4	*l;
+	const struct imsg_auth_key	*k;
+	struct auth_peer		*p;
+	struct auth_msg			 m;
+	const char			*why = NULL;
+	char				 vis[4 * AUTH_MAX_SERVICE_ID + 1];
+	int64_t				 d;
+
+	l = lease_find(from->sin_addr);
+	if (l == NULL || l->state != LEASE_ACTIVE ||
+	    strcmp(l->ifname, s->ifname) != 0)
+		why = "no lease";
+	else if (ratelimit_allow(ratelimit, AF_INET, &from->sin_addr,
+	    auth_monotonic_ms()) != 1)
+		why = "rate limited";
+	else if (auth_decode(buf, len, &m) < 0 || m.type != AUTH_ACK)
+		why = "malformed or not an ack";
+	else if ((k = auth_key_find(m.service_id)) == NULL)
+		why = "unknown service ID";
+	else if (auth_verify(buf, &m, k->key) != 0)
+		why = "bad signature";
+	else if ((d = m.timestamp - time(NULL)) > (int64_t)aconf.skew ||
+	    d < -(int64_t)aconf.skew)
+		why = "stale timestamp";
+	else if ((p = auth_peer_find(m.service_id)) == NULL || !p->pending ||
+	    memcmp(p->nonce, m.nonce, sizeof(p->nonce)) != 0 ||
+	    p->to.sin_addr.s_addr != from->sin_addr.s_addr)
+		why = "no notify waits for it";
+	if (why != NULL) {
+		if (log_ratelimit_ok(&refuse_rl, 50, 10))
+			log_warnx("%s: ack from %s ignored: %s", s->ifname,
+			    inet_ntoa(from->sin_addr), why);
+		return;
+	}
+	evtimer_del(&p->ev);
+	p->pending = 0;
+	mcgw_vis(vis, sizeof(vis), p->service_id,
+	    strlen(p->service_id));
+	log_info("%s acknowledged the notify", vis);
 }

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#define LIBBSD_OPENBSD_VIS	/* the strnvis() prototype, unused here */
-#include <vis.h>
 
 #include "imsg.h"
 #include "log.h"
@@ -526,7 +524,7 @@ control_clear_binding(struct ctl_conn *c, struct imsg *imsg)
 		    "permission denied: read-only socket");
 		return 0;
 	}
-	strvis(vis, q.service_id, VIS_SAFE | VIS_OCTAL);
+	mcgw_vis(vis, sizeof(vis), q.service_id, strlen(q.service_id));
 	switch (auth_ctl_clear(q.service_id)) {
 	case 0:
 		log_info("control session %u cleared the binding of %s",

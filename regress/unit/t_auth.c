@@ -30,6 +30,7 @@ static void	 raw_request(struct raw *);
 static void	 raw_sign(struct raw *);
 static void	 make_request(struct auth_msg *);
 static void	 make_answer(struct auth_msg *);
+static void	 make_notify(struct auth_msg *);
 
 static void
 setup(void)
@@ -94,6 +95,21 @@ make_request(struct auth_msg *m)
 	m->service_id_len = strlen(m->service_id);
 	memset(m->nonce, 0xab, sizeof(m->nonce));
 	m->timestamp = 1764000000;
+}
+
+/* The NOTIFY of a NAT binding whose UE IPv4 changed. */
+static void
+make_notify(struct auth_msg *m)
+{
+	make_request(m);
+	m->type = AUTH_NOTIFY;
+	m->present |= AUTH_HAS(AE_UE_IPV4) | AUTH_HAS(AE_LOCAL_IPV4) |
+	    AUTH_HAS(AE_LIFETIME) | AUTH_HAS(AE_PORT_RANGE);
+	m->ue4.s_addr = htonl(0xc6336403);
+	m->local4.s_addr = htonl(0x0a141e64);
+	m->lifetime = 3000;
+	m->port_first = 20000;
+	m->port_last = 20999;
 }
 
 static void
@@ -165,6 +181,121 @@ ATF_TC_BODY(answer_roundtrip, tc)
 	ATF_CHECK_EQ(d.port_last, 20999);
 	ATF_CHECK_STREQ(d.message, "bound");
 	ATF_CHECK_EQ(auth_verify(buf, &d, pk), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(notify_roundtrip);
+ATF_TC_BODY(notify_roundtrip, tc)
+{
+	struct auth_msg	 m, d;
+	uint8_t		 buf[AUTH_MAX_MSG];
+	ssize_t		 n;
+
+	setup();
+	make_notify(&m);
+	n = auth_encode(&m, sk, buf, sizeof(buf));
+	ATF_REQUIRE(n > 0);
+	ATF_CHECK_EQ(buf[5], AUTH_NOTIFY);
+	ATF_REQUIRE_EQ(auth_decode(buf, (size_t)n, &d), 0);
+	ATF_CHECK_EQ(d.type, AUTH_NOTIFY);
+	ATF_CHECK_STREQ(d.service_id, m.service_id);
+	ATF_CHECK(memcmp(d.nonce, m.nonce, AUTH_NONCE_LEN) == 0);
+	ATF_CHECK_EQ(d.ue4.s_addr, m.ue4.s_addr);
+	ATF_CHECK_EQ(d.local4.s_addr, m.local4.s_addr);
+	ATF_CHECK_EQ(d.lifetime, 3000);
+	ATF_CHECK_EQ(d.port_first, 20000);
+	ATF_CHECK_EQ(d.port_last, 20999);
+	ATF_CHECK(!(d.present & AUTH_HAS(AE_RESULT)));
+	ATF_CHECK_EQ(auth_verify(buf, &d, pk), 0);
+	ATF_CHECK_STREQ(auth_type_name(d.type), "notify");
+}
+
+/* A NOTIFY without UE addresses: the UE IP went away. */
+ATF_TC_WITHOUT_HEAD(notify_without_ue);
+ATF_TC_BODY(notify_without_ue, tc)
+{
+	struct auth_msg	 m, d;
+	uint8_t		 buf[AUTH_MAX_MSG];
+	ssize_t		 n;
+
+	setup();
+	make_notify(&m);
+	m.present &= ~(AUTH_HAS(AE_UE_IPV4) | AUTH_HAS(AE_PORT_RANGE));
+	n = auth_encode(&m, sk, buf, sizeof(buf));
+	ATF_REQUIRE(n > 0);
+	ATF_CHECK_EQ(auth_decode(buf, (size_t)n, &d), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(notify_needs_binding);
+ATF_TC_BODY(notify_needs_binding, tc)
+{
+	struct auth_msg	 m, d;
+	uint8_t		 buf[AUTH_MAX_MSG];
+	ssize_t		 n;
+	uint32_t	 need[] = { AE_SERVICE_ID, AE_NONCE, AE_TIMESTAMP,
+	    AE_LIFETIME, AE_LOCAL_IPV4 };
+	size_t		 i;
+
+	setup();
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		make_notify(&m);
+		m.present &= ~AUTH_HAS(need[i]);
+		n = auth_encode(&m, sk, buf, sizeof(buf));
+		ATF_REQUIRE(n > 0);
+		ATF_CHECK_EQ(auth_decode(buf, (size_t)n, &d),
+		    AUTH_ERR_MISSING);
+	}
+	make_notify(&m);
+	n = auth_encode(&m, NULL, buf, sizeof(buf));
+	ATF_REQUIRE(n > 0);
+	ATF_CHECK_EQ(auth_decode(buf, (size_t)n, &d), AUTH_ERR_MISSING);
+	make_notify(&m);
+	m.present |= AUTH_HAS(AE_RESULT);
+	n = auth_encode(&m, sk, buf, sizeof(buf));
+	ATF_REQUIRE(n > 0);
+	ATF_CHECK_EQ(auth_decode(buf, (size_t)n, &d), AUTH_ERR_MISPLACED);
+}
+
+ATF_TC_WITHOUT_HEAD(ack_roundtrip);
+ATF_TC_BODY(ack_roundtrip, tc)
+{
+	struct auth_msg	 m, d;
+	uint8_t		 buf[AUTH_MAX_MSG];
+	ssize_t		 n;
+
+	setup();
+	make_request(&m);
+	m.type = AUTH_ACK;
+	n = auth_encode(&m, sk, buf, sizeof(buf));
+	ATF_REQUIRE(n > 0);
+	ATF_REQUIRE_EQ(auth_decode(buf, (size_t)n, &d), 0);
+	ATF_CHECK_EQ(d.type, AUTH_ACK);
+	ATF_CHECK(memcmp(d.nonce, m.nonce, AUTH_NONCE_LEN) == 0);
+	ATF_CHECK_EQ(auth_verify(buf, &d, pk), 0);
+	ATF_CHECK_STREQ(auth_type_name(d.type), "ack");
+}
+
+/* An ACK carries only what a request carries. */
+ATF_TC_WITHOUT_HEAD(ack_elements);
+ATF_TC_BODY(ack_elements, tc)
+{
+	struct auth_msg	 m, d;
+	uint8_t		 buf[AUTH_MAX_MSG];
+	ssize_t		 n;
+
+	setup();
+	make_notify(&m);
+	m.type = AUTH_ACK;
+	n = auth_encode(&m, sk, buf, sizeof(buf));
+	ATF_REQUIRE(n > 0);
+	ATF_CHECK_EQ(auth_decode(buf, (size_t)n, &d), AUTH_ERR_MISPLACED);
+	make_request(&m);
+	m.type = AUTH_ACK;
+	m.present &= ~AUTH_HAS(AE_NONCE);
+	n = auth_encode(&m, sk, buf, sizeof(buf));
+	ATF_REQUIRE(n > 0);
+	ATF_CHECK_EQ(auth_decode(buf, (size_t)n, &d), AUTH_ERR_MISSING);
+	m.type = AUTH_ACK | AUTH_ANSWER;
+	ATF_CHECK_EQ(auth_encode(&m, sk, buf, sizeof(buf)), -1);
 }
 
 ATF_TC_WITHOUT_HEAD(answer_success_needs_binding);
@@ -255,7 +386,12 @@ ATF_TC_BODY(header_checks, tc)
 	r.b[4] = 2;
 	ATF_CHECK_EQ(auth_decode(r.b, r.len, &d), AUTH_ERR_VERSION);
 	r.b[4] = AUTH_VERSION;
-	r.b[5] = 5;
+	r.b[5] = 7;
+	ATF_CHECK_EQ(auth_decode(r.b, r.len, &d), AUTH_ERR_HEADER);
+	/* NOTIFY and ACK have no answer type. */
+	r.b[5] = AUTH_NOTIFY | AUTH_ANSWER;
+	ATF_CHECK_EQ(auth_decode(r.b, r.len, &d), AUTH_ERR_HEADER);
+	r.b[5] = AUTH_ACK | AUTH_ANSWER;
 	ATF_CHECK_EQ(auth_decode(r.b, r.len, &d), AUTH_ERR_HEADER);
 	r.b[5] = AUTH_AUTHORISE;
 	r.b[7] = 1;
@@ -604,6 +740,11 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, request_roundtrip);
 	ATF_TP_ADD_TC(tp, answer_roundtrip);
+	ATF_TP_ADD_TC(tp, notify_roundtrip);
+	ATF_TP_ADD_TC(tp, notify_without_ue);
+	ATF_TP_ADD_TC(tp, notify_needs_binding);
+	ATF_TP_ADD_TC(tp, ack_roundtrip);
+	ATF_TP_ADD_TC(tp, ack_elements);
 	ATF_TP_ADD_TC(tp, answer_success_needs_binding);
 	ATF_TP_ADD_TC(tp, answer_malformed_no_nonce);
 	ATF_TP_ADD_TC(tp, request_missing_element);
