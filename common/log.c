@@ -55,12 +55,24 @@ log_getverbose(void)
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
+	char	 line[4096];
 	int	 saved_errno = errno;
+	size_t	 n;
 
 	if (log_debug_mode) {
-		fprintf(stderr, "%s: ", log_procname);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		/*
+		 * One write per line: stderr is unbuffered, and the three
+		 * processes share it.  A longer line is cut.
+		 */
+		n = snprintf(line, sizeof(line), "%s: ", log_procname);
+		if (n < sizeof(line))
+			vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		n = strlen(line);
+		if (n == sizeof(line) - 1)
+			n--;
+		line[n] = '\n';
+		line[n + 1] = '\0';
+		fputs(line, stderr);
 		fflush(stderr);
 	} else
 		vsyslog(pri, fmt, ap);

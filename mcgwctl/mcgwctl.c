@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#define LIBBSD_OPENBSD_VIS	/* the strnvis() prototype, unused here */
+#include <vis.h>
 
 #include "imsg.h"
 #include "mcgw.h"
@@ -65,6 +67,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ { "show", "framed" },		SHOW_FRAMED,	ARG_NONE,	1 },
 };
 
+#define NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
+
 struct ctl_request {
 	const struct ctl_command *cmd;
 	const char		*address;	/* as typed, or NULL */
@@ -81,8 +85,10 @@ struct ctl_request {
 };
 
 static void		 usage(void) __attribute__((noreturn));
-static int		 command_matches(const struct ctl_command *, int,
-			    char **);
+static int		 command_arguments_ok(const struct ctl_command *,
+			    int);
+static int		 command_filter(int *, int, const char *, char *,
+			    size_t);
 static const struct ctl_command *command_lookup(int, char **,
 			    const char **);
 static void		 request_build(struct ctl_request *);
@@ -116,57 +122,118 @@ usage(void)
 	exit(1);
 }
 
-/*
- * Returns 1 when argv names cmd: each word is a prefix of the
- * command's word, followed by as many arguments as the command takes.
- */
+/* Returns 1 when cmd takes argc words and arguments. */
 static int
-command_matches(const struct ctl_command *cmd, int argc, char **argv)
+command_arguments_ok(const struct ctl_command *cmd, int argc)
 {
-	int	 i;
+	int	 nwords;
 
-	for (i = 0; cmd->words[i] != NULL; i++) {
-		if (i >= argc || argv[i][0] == '\0' ||
-		    strncmp(cmd->words[i], argv[i], strlen(argv[i])) != 0)
-			return 0;
-	}
+	for (nwords = 0; cmd->words[nwords] != NULL; nwords++)
+		;
 	switch (cmd->argument) {
 	case ARG_NONE:
-		return argc == i;
+		return argc == nwords;
 	case ARG_OPTIONAL:
-		return argc == i || argc == i + 1;
+		return argc == nwords || argc == nwords + 1;
 	case ARG_REQUIRED:
-		return argc == i + 1;
+		return argc == nwords + 1;
 	case ARG_HISTORY:
-		return argc >= i + 2;
+		return argc >= nwords + 2;
 	}
 	return 0;
 }
 
-/* Finds the one command that argv names; sets *address to its argument. */
+/*
+ * Keeps the candidate commands whose word at depth begins with typed,
+ * or all of them when typed is NULL.  An exact match wins over a longer
+ * word.  Writes the distinct matching words to list, separated by ", ",
+ * and returns how many there are.
+ */
+static int
+command_filter(int *candidate, int depth, const char *typed, char *list,
+    size_t size)
+{
+	const char	*word;
+	size_t		 i, j;
+	int		 exact = 0, nwords = 0, seen;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (candidate[i] && typed != NULL &&
+		    ctl_commands[i].words[depth] != NULL &&
+		    strcmp(ctl_commands[i].words[depth], typed) == 0)
+			exact = 1;
+	list[0] = '\0';
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (!candidate[i])
+			continue;
+		word = ctl_commands[i].words[depth];
+		if (word == NULL || (typed != NULL && (typed[0] == '\0' ||
+		    (exact ? strcmp(word, typed) != 0 :
+		    strncmp(word, typed, strlen(typed)) != 0)))) {
+			candidate[i] = 0;
+			continue;
+		}
+		for (seen = 0, j = 0; j < i; j++)
+			if (candidate[j] && strcmp(ctl_commands[j].words[depth],
+			    ctl_commands[i].words[depth]) == 0)
+				seen = 1;
+		if (seen)
+			continue;
+		if (nwords++ > 0)
+			strlcat(list, ", ", size);
+		strlcat(list, ctl_commands[i].words[depth], size);
+	}
+	return nwords;
+}
+
+/*
+ * Finds the command that argv names and sets *address to its argument.
+ * Each word may be shortened to a prefix that no other command word in
+ * the same place shares: "re" is an error because it begins both
+ * "reload" and "release".
+ */
 static const struct ctl_command *
 command_lookup(int argc, char **argv, const char **address)
 {
 	const struct ctl_command *found = NULL;
+	char			 list[256];
+	int			 candidate[NCOMMANDS];
 	size_t			 i;
-	int			 nwords;
+	int			 depth, n;
 
-	for (i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++) {
-		if (!command_matches(&ctl_commands[i], argc, argv))
-			continue;
-		if (found != NULL) {
-			warnx("ambiguous command");
+	for (i = 0; i < NCOMMANDS; i++)
+		candidate[i] = 1;
+	for (depth = 0; found == NULL; depth++) {
+		if (depth >= argc) {
+			command_filter(candidate, depth, NULL, list,
+			    sizeof(list));
+			warnx("incomplete command: %s must be followed by one "
+			    "of %s", argv[depth - 1], list);
 			usage();
 		}
-		found = &ctl_commands[i];
+		n = command_filter(candidate, depth, argv[depth], list,
+		    sizeof(list));
+		if (n == 0) {
+			warnx("unknown command: %s", argv[depth]);
+			usage();
+		}
+		if (n > 1) {
+			warnx("ambiguous command: \"%s\" can be %s",
+			    argv[depth], list);
+			usage();
+		}
+		for (i = 0; i < NCOMMANDS; i++)
+			if (candidate[i] &&
+			    ctl_commands[i].words[depth + 1] == NULL)
+				found = &ctl_commands[i];
 	}
-	if (found == NULL) {
-		warnx("unknown command or wrong number of arguments");
+	if (!command_arguments_ok(found, argc)) {
+		warnx("wrong number of arguments for %s%s%s", found->words[0],
+		    found->words[1] != NULL ? " " : "",
+		    found->words[1] != NULL ? found->words[1] : "");
 		usage();
 	}
-	for (nwords = 0; found->words[nwords] != NULL; nwords++)
-		;
-	*address = argc > nwords ? argv[nwords] : NULL;
+	*address = argc > depth ? argv[depth] : NULL;
 	return found;
 }
 
@@ -209,8 +276,8 @@ history_build(struct ctl_request *req)
 	else if (inet_pton(AF_INET6, req->address, &q->addr6) == 1)
 		q->family = AF_INET6;
 	else
-		errx(1, "invalid address: %s (expected IPv4 or IPv6)",
-		    req->address);
+		errx(1, "invalid address: %s (expected an IPv4 or IPv6 "
+		    "address)", req->address);
 	for (i = 2; i < req->nargs; i += 2) {
 		if (i + 1 >= req->nargs)
 			usage();
@@ -281,13 +348,11 @@ request_build(struct ctl_request *req)
 	req->len = sizeof(*ca);
 	if (req->address == NULL)
 		return;		/* family 0: every lease */
-	if (inet_pton(AF_INET, req->address, &ca->addr4) == 1)
-		ca->family = AF_INET;
-	else if (inet_pton(AF_INET6, req->address, &ca->addr6) == 1)
-		ca->family = AF_INET6;
-	else
-		errx(1, "invalid address: %s (expected IPv4 or IPv6)",
+	/* dhcpd hands out IPv4 leases only. */
+	if (inet_pton(AF_INET, req->address, &ca->addr4) != 1)
+		errx(1, "invalid address: %s (expected an IPv4 address)",
 		    req->address);
+	ca->family = AF_INET;
 }
 
 /* Returns a connected socket, or -1 with errno set. */
@@ -501,7 +566,7 @@ static int
 reply_print(const struct ctl_request *req, const struct ctl_reply *reply,
     int json)
 {
-	char	 msg[320];
+	char	 vis[4 * MCGW_SERVICE_ID_LEN + 1], msg[sizeof(vis) + 32];
 
 	switch (req->cmd->action) {
 	case SHOW_STATUS:
@@ -520,8 +585,10 @@ reply_print(const struct ctl_request *req, const struct ctl_reply *reply,
 		return 0;
 	case SHOW_BINDINGS:
 		if (req->address != NULL && reply->nbindings == 0) {
-			snprintf(msg, sizeof(msg), "no binding for %s",
-			    req->address);
+			/* Messages are vis(3)-encoded, like mcgwd's own. */
+			strvis(vis, req->address, VIS_SAFE | VIS_OCTAL |
+			    VIS_TAB | VIS_NL);
+			snprintf(msg, sizeof(msg), "no binding for %s", vis);
 			print_result_error(msg, json);
 			return 1;
 		}

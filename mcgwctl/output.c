@@ -1,8 +1,16 @@
 /*
  * mcgwctl output: aligned text columns for people, one JSON document
- * per command for scripts.  Strings from mcgwd may come from clients
- * (the hostname is whatever a DHCP client sent), so text output passes
- * them through strvis(3) and JSON output escapes quotes, backslashes,
+ * per command for scripts.  Strings from mcgwd follow two rules:
+ *
+ * - Host names and result messages arrive already made printable with
+ *   vis(3) by mcgwd.  Text output prints them as they are, after
+ *   replacing any byte outside printable ASCII with '?' in case mcgwd
+ *   missed one, so that a backslash is not escaped twice.
+ * - Every other string (service IDs, which are raw UTF-8, interface
+ *   names, paths) arrives raw, and text output passes it through
+ *   strvis(3).
+ *
+ * JSON output escapes both kinds the same way: quotes, backslashes,
  * control characters and every byte that is not valid UTF-8.
  */
 
@@ -50,6 +58,7 @@ static int	 format_time(int64_t, char *, size_t);
 static void	 format_hex(const uint8_t *, size_t, const char *, char *,
 		    size_t);
 static void	 format_vis(const char *, char *, size_t);
+static void	 format_encoded(const char *, char *, size_t);
 static void	 format_uptime(int64_t, char *, size_t);
 static size_t	 utf8_sequence_len(const unsigned char *, size_t);
 static void	 json_string(const char *);
@@ -111,6 +120,30 @@ format_vis(const char *s, char *buf, size_t size)
 	strlcpy(in, s, sizeof(in));
 	strvis(out, in, VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL);
 	strlcpy(buf, out, size);
+}
+
+/*
+ * Copies a string that mcgwd has already encoded with vis(3), and
+ * truncates it to fit buf.  A byte outside printable ASCII becomes '?'.
+ * An empty string becomes "-".
+ */
+static void
+format_encoded(const char *s, char *buf, size_t size)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	if (size == 0)
+		return;
+	if (s[0] == '\0') {
+		strlcpy(buf, "-", size);
+		return;
+	}
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++) {
+		c = (unsigned char)s[i];
+		buf[i] = c >= 0x20 && c < 0x7f ? c : '?';
+	}
+	buf[i] = '\0';
 }
 
 static void
@@ -306,7 +339,7 @@ lease_row_fill(const struct imsg_lease4 *l, struct lease_row *row)
 	strlcpy(row->field[COL_STATE], lease_state_name(l->state), FIELD_MAX);
 	format_time(l->start, row->field[COL_START], FIELD_MAX);
 	format_time(l->end, row->field[COL_END], FIELD_MAX);
-	format_vis(l->hostname, row->field[COL_HOSTNAME], FIELD_MAX);
+	format_encoded(l->hostname, row->field[COL_HOSTNAME], FIELD_MAX);
 }
 
 static int
@@ -403,7 +436,7 @@ print_result_ok(const char *message, int json)
 		return;
 	}
 	if (message[0] != '\0') {
-		format_vis(message, vis, sizeof(vis));
+		format_encoded(message, vis, sizeof(vis));
 		printf("%s\n", vis);
 	}
 }
@@ -414,7 +447,7 @@ print_result_error(const char *message, int json)
 {
 	char	 vis[4 * 320 + 1];
 
-	format_vis(message[0] != '\0' ? message : "request failed", vis,
+	format_encoded(message[0] != '\0' ? message : "request failed", vis,
 	    sizeof(vis));
 	warnx("%s", vis);
 	if (json) {

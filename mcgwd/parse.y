@@ -77,6 +77,24 @@ static char			*parsebuf_copy;	/* owns parsebuf's memory */
 static size_t			 parseindex;
 static int			 lex_error;	/* ERROR, already logged */
 
+/*
+ * What the last syntax error names: the text of the token the parser
+ * read last, and the first word of its statement.
+ */
+static char			 tok_text[64];
+static char			 stmt_text[64];
+static int			 stmt_first;	/* its first token */
+static int			 stmt_count;	/* its tokens read so far */
+static int			 stmt_start;	/* the next token begins one */
+
+/*
+ * After an error, the rest of the line is dropped quietly, and so is
+ * any block that the dropped words opened: "host $undefined {" gives
+ * one error, not one for every line of the block.
+ */
+static int			 skip_line;
+static int			 skip_depth;	/* braces open in the drop */
+
 static int		 symset(const char *, const char *, int);
 static int		 valid_macro_name(const char *);
 static void		 define_macro(const char *, const char *);
@@ -174,6 +192,7 @@ typedef struct {
 		long long	 number;
 		char		*string;
 	} v;
+	char	*text;		/* a NUMBER as written, in the string arena */
 	int lineno;
 } YYSTYPE;
 #define YYSTYPE_IS_DECLARED 1
@@ -189,7 +208,7 @@ typedef struct {
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
-%type	<v.string>	optvalue
+%type	<v.string>	string
 
 %%
 
@@ -204,13 +223,12 @@ grammar		: /* empty */
 include		: INCLUDE STRING		{ include_file($2); }
 		;
 
-varset		: STRING '=' STRING		{ define_macro($1, $3); }
-		| STRING '=' NUMBER		{
-			char	 buf[32];
+varset		: STRING '=' string		{ define_macro($1, $3); }
+		;
 
-			snprintf(buf, sizeof(buf), "%lld", $3);
-			define_macro($1, buf);
-		}
+/* A value that may also be written as digits only, such as hex 10. */
+string		: STRING
+		| NUMBER			{ $$ = $<text>1; }
 		;
 
 main		: STATEDIR STRING		{ set_state_dir($2); }
@@ -263,28 +281,19 @@ subnetopt	: RANGE STRING STRING		{ add_range($2, $3); }
 		}
 		| RAPIDCOMMIT STRING		{ set_rapid_commit($2); }
 		| OPTION STRING optvalues	{ add_named_option($2); }
-		| OPTION CODE NUMBER HEX STRING	{ add_raw_option($3, $5, 1); }
-		| OPTION CODE NUMBER STRING	{ add_raw_option($3, $4, 0); }
-		| OPTION NUMBER HEX STRING	{ add_raw_option($2, $4, 1); }
-		| OPTION NUMBER STRING		{ add_raw_option($2, $3, 0); }
-		| HOST STRING			{ host_open($2); }
+		| OPTION CODE NUMBER HEX string	{ add_raw_option($3, $5, 1); }
+		| OPTION CODE NUMBER string	{ add_raw_option($3, $4, 0); }
+		| OPTION NUMBER HEX string	{ add_raw_option($2, $4, 1); }
+		| OPTION NUMBER string		{ add_raw_option($2, $3, 0); }
+		| HOST string			{ host_open($2); }
 		    '{' optnl hostopts_l '}'	{ host_close(); }
 		;
 
-optvalues	: optvalue			{
+optvalues	: string			{
 			optargc = 0;
 			optarg_add($1);
 		}
-		| optvalues optvalue		{ optarg_add($2); }
-		;
-
-optvalue	: STRING
-		| NUMBER			{
-			char	 buf[32];
-
-			snprintf(buf, sizeof(buf), "%lld", $1);
-			$$ = pstrdup(buf);
-		}
+		| optvalues string		{ optarg_add($2); }
 		;
 
 hostopts_l	: /* empty */
@@ -303,7 +312,7 @@ authopts_l	: /* empty */
 		;
 
 authopt		: LISTEN ON STRING		{ auth_listen($3); }
-		| SERVICEID STRING KEY STRING	{ auth_key($2, $4); }
+		| SERVICEID string KEY STRING	{ auth_key($2, $4); }
 		| PORT NUMBER			{
 			uint32_t	 v = conf->auth_port;
 
@@ -348,6 +357,31 @@ struct keyword {
 	int		 token;
 };
 
+/*
+ * Writes the parser's "syntax error" with the word that caused it, and
+ * starts dropping the rest of the line.
+ */
+static void
+syntax_error(char *msg, size_t size)
+{
+	if (yychar == 0) {
+		snprintf(msg, size, "syntax error at end of file");
+		return;
+	}
+	if (yychar == '\n') {
+		snprintf(msg, size, "syntax error at end of line");
+		return;
+	}
+	skip_line = 1;
+	skip_depth = yychar == '{';
+	/* A statement must begin with a keyword or "name =". */
+	if (stmt_first == STRING && (stmt_count == 1 ||
+	    (stmt_count == 2 && yychar != '=')))
+		snprintf(msg, size, "unknown keyword \"%s\"", stmt_text);
+	else
+		snprintf(msg, size, "syntax error near \"%s\"", tok_text);
+}
+
 int
 yyerror(const char *fmt, ...)
 {
@@ -360,11 +394,16 @@ yyerror(const char *fmt, ...)
 		return 0;
 	}
 	errors++;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (yychar == 0 && strcmp(fmt, "syntax error") == 0)
-		strlcat(msg, " at end of file", sizeof(msg));
+	/* On what is dropped after an error, one error was enough. */
+	if (skip_line)
+		return 0;
+	if (strcmp(fmt, "syntax error") == 0)
+		syntax_error(msg, sizeof(msg));
+	else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
 	log_warnx("%s:%d: %s", file->name, yylval.lineno, msg);
 	return 0;
 }
@@ -486,21 +525,34 @@ lungetc(int c)
 	file->unget[file->nunget++] = c;
 }
 
-/* Skips the rest of a bad line; the grammar recovers at its newline. */
+/*
+ * Skips the rest of a bad line; the grammar recovers at its newline.
+ * Braces opened on the skipped part make yylex() drop their block too.
+ */
 static int
 findeol(void)
 {
-	int	 c;
+	int	 c, quotec = 0;
 
 	lex_error = 1;
 	parsebuf = NULL;
 	for (;;) {
-		c = lgetc(0);
+		c = lgetc(quotec);
 		if (c == '\n' || c == EOF) {
 			lungetc(c);
 			break;
 		}
+		if (quotec != 0) {
+			if (c == quotec)
+				quotec = 0;
+		} else if (c == '"' || c == '\'')
+			quotec = c;
+		else if (c == '{')
+			skip_depth++;
+		else if (c == '}' && skip_depth > 0)
+			skip_depth--;
 	}
+	skip_line = 1;
 	return ERROR;
 }
 
@@ -547,10 +599,12 @@ lex_quoted(int quotec, char *buf, size_t size)
 		*p++ = c;
 	}
 	*p = '\0';
+	strlcpy(tok_text, buf, sizeof(tok_text));
 	yylval.v.string = pstrdup(buf);
 	return STRING;
 }
 
+/* A word of digits, with an optional '-' first, is a NUMBER. */
 static int
 lex_word(int c, char *buf, size_t size)
 {
@@ -559,7 +613,7 @@ lex_word(int c, char *buf, size_t size)
 	int		 token, digits = 1;
 
 	do {
-		if (!isdigit(c))
+		if (!isdigit(c) && !(c == '-' && p == buf))
 			digits = 0;
 		if (p + 1 >= buf + size) {
 			yyerror("string too long");
@@ -569,13 +623,16 @@ lex_word(int c, char *buf, size_t size)
 	} while ((c = lgetc(0)) != EOF && in_word(c));
 	lungetc(c);
 	*p = '\0';
+	strlcpy(tok_text, buf, sizeof(tok_text));
 
-	if (digits) {
-		yylval.v.number = strtonum(buf, 0, LLONG_MAX, &errstr);
+	if (digits && strcmp(buf, "-") != 0) {
+		/* Negative too, so that the range check names the value. */
+		yylval.v.number = strtonum(buf, LLONG_MIN, LLONG_MAX, &errstr);
 		if (errstr != NULL) {
 			yyerror("number %s is %s", buf, errstr);
 			return findeol();
 		}
+		yylval.text = pstrdup(buf);
 		return NUMBER;
 	}
 	if ((token = lookup(buf)) == STRING)
@@ -616,8 +673,8 @@ lex_macro(char *buf, size_t size)
 	return 0;
 }
 
-int
-yylex(void)
+static int
+lex_token(void)
 {
 	char	 buf[8192];
 	int	 c, token;
@@ -650,7 +707,48 @@ yylex(void)
 		file->lineno++;
 	if (c == EOF)
 		return 0;
+	tok_text[0] = c;
+	tok_text[1] = '\0';
 	return c;
+}
+
+/* Drops tokens while skip_line is set; see findeol(). */
+static int
+lex_skip(int token)
+{
+	if (token == 0) {
+		skip_line = skip_depth = 0;
+		return 0;
+	}
+	if (token == '{')
+		skip_depth++;
+	else if (token == '}' && skip_depth > 0)
+		skip_depth--;
+	else if (token == '\n' && skip_depth == 0) {
+		skip_line = 0;
+		return 0;
+	}
+	return 1;
+}
+
+int
+yylex(void)
+{
+	int	 token, skipping;
+
+	do {
+		skipping = skip_line;
+		token = lex_token();
+	} while (skipping && lex_skip(token));
+
+	if (stmt_start && token != '\n') {
+		stmt_first = token;
+		stmt_count = 0;
+		strlcpy(stmt_text, tok_text, sizeof(stmt_text));
+	}
+	stmt_count++;
+	stmt_start = token == '\n';
+	return token;
 }
 
 /* Returns why a configuration file must not be read, or NULL. */
@@ -948,8 +1046,8 @@ static int
 number_in(long long v, long long min, long long max, const char *what)
 {
 	if (v < min || v > max) {
-		yyerror("%s %lld out of range: expected %lld to %lld", what,
-		    v, min, max);
+		yyerror("invalid %s %lld: must be between %lld and %lld",
+		    what, v, min, max);
 		return 0;
 	}
 	return 1;
@@ -1808,8 +1906,8 @@ auth_number(const char *name, long long v, long long min, long long max,
     uint32_t *out)
 {
 	if (v < min || v > max) {
-		yyerror("%s %lld out of range: %lld to %lld", name, v, min,
-		    max);
+		yyerror("invalid %s %lld: must be between %lld and %lld",
+		    name, v, min, max);
 		return;
 	}
 	*out = (uint32_t)v;
@@ -2123,6 +2221,8 @@ parse_config(const char *filename)
 	optargc = 0;
 	errors = 0;
 	parsebuf = NULL;
+	skip_line = skip_depth = 0;
+	stmt_start = 1;
 	file = NULL;
 
 	if ((file = pushfile(filename, &errstr)) == NULL) {

@@ -33,4 +33,6 @@ if ! getent passwd _mcgwd >/dev/null; then
 	useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin --user-group _mcgwd
 	echo "deps.sh: created user _mcgwd"
+elif [ -z "$missing" ]; then
+	echo "deps.sh: all packages and the user _mcgwd are already present"
 fi

@@ -188,6 +188,7 @@ GOOD_TEST(include)
 GOOD_TEST(nat)
 GOOD_TEST(ranges)
 GOOD_TEST(routing)
+GOOD_TEST(numbers)
 
 BAD_TEST(placeholder)
 BAD_TEST(key)
@@ -199,6 +200,29 @@ BAD_TEST(options)
 BAD_TEST(misc)
 BAD_TEST(include)
 BAD_TEST(routing)
+BAD_TEST(words)
+
+/* After an error, the rest of its line and any block it opens are quiet. */
+ATF_TC_WITHOUT_HEAD(bad_words_quiet);
+ATF_TC_BODY(bad_words_quiet, tc)
+{
+	struct mcgwd_conf	*conf;
+	char			 in[PATH_MAX], where[32];
+	char			*log;
+	int			 line;
+
+	golden_path(tc, "bad_words", ".in", in, sizeof(in));
+	conf = parse_logged(in, &log);
+	ATF_CHECK(conf == NULL);
+	for (line = 12; line <= 17; line++) {
+		if (line == 15)
+			continue;
+		snprintf(where, sizeof(where), "bad_words.in:%d:", line);
+		ATF_CHECK_MSG(strstr(log, where) == NULL,
+		    "unexpected error on line %d: %s", line, log);
+	}
+	free(log);
+}
 
 /* A macro given on the command line wins over the file's definition. */
 ATF_TC_WITHOUT_HEAD(symset_override);
@@ -354,6 +378,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, good_nat);
 	ATF_TP_ADD_TC(tp, good_ranges);
 	ATF_TP_ADD_TC(tp, good_routing);
+	ATF_TP_ADD_TC(tp, good_numbers);
 	ATF_TP_ADD_TC(tp, bad_placeholder);
 	ATF_TP_ADD_TC(tp, bad_key);
 	ATF_TP_ADD_TC(tp, bad_syntax);
@@ -364,6 +389,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bad_misc);
 	ATF_TP_ADD_TC(tp, bad_include);
 	ATF_TP_ADD_TC(tp, bad_routing);
+	ATF_TP_ADD_TC(tp, bad_words);
+	ATF_TP_ADD_TC(tp, bad_words_quiet);
 	ATF_TP_ADD_TC(tp, symset_override);
 	ATF_TP_ADD_TC(tp, file_world_writable);
 	ATF_TP_ADD_TC(tp, include_world_writable);
