@@ -48,9 +48,10 @@ static const int common_calls[] = {
 /* The routed-engine keeps its journal and accepts control sessions. */
 static const int routed_calls[] = {
 	SCMP_SYS(openat), SCMP_SYS(fdatasync), SCMP_SYS(fsync),
-	SCMP_SYS(ftruncate), SCMP_SYS(rename), SCMP_SYS(renameat),
-	SCMP_SYS(renameat2), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
-	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(statx),
+	SCMP_SYS(ftruncate), SCMP_SYS(fallocate), SCMP_SYS(rename),
+	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(unlink),
+	SCMP_SYS(unlinkat), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
+	SCMP_SYS(statx),
 	SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(getsockopt),
 	SCMP_SYS(fchmod), SCMP_SYS(getdents64), SCMP_SYS(umask),
 };

@@ -20,6 +20,13 @@
  *	  7  u8  flags, 0
  *	  8  u32 CRC-32C of bytes 4-7 and the payload
  *
+ * The records end at the first record header of twelve zero bytes, or
+ * at the end of the file.  Everything past the last record is zero:
+ * the file is extended in large steps ahead of the writes
+ * (journal_prealloc), because an fdatasync that must also store a new
+ * file size commits the inode on every batch.  Bytes other than zero
+ * there are a torn write and are cut like any other torn tail.
+ *
  * Payloads are encoded field by field, so that changing a struct does
  * not change the file.  A reader ignores bytes past the fields it can
  * decode, which lets a later version append fields to a record type.
@@ -52,6 +59,8 @@
 #define JOURNAL_REC_MAX		65536
 /* Replay and compaction move data in chunks of this size. */
 #define JOURNAL_CHUNK		(1024 * 1024)
+/* Default step of preallocation: some 60,000 lease records of 70 bytes. */
+#define JOURNAL_PREALLOC	(4 * 1024 * 1024)
 #define LEASE4_VERSION		1
 /* addr, state, htype, hlen, cidlen, two string lengths, start, end */
 #define LEASE4_FIXED		(4 + 1 + 1 + 1 + 1 + 1 + 1 + 8 + 8)
@@ -73,6 +82,8 @@
 #define HISTORY_MAX		(HISTORY_FIXED + MCGW_SERVICE_ID_LEN)
 /* The largest record of any type. */
 #define RECORD_MAX		(JOURNAL_REC_HDR + BINDING_MAX)
+
+size_t		 journal_prealloc = JOURNAL_PREALLOC;
 
 static uint32_t	 crc32c_table[256];
 
@@ -99,6 +110,10 @@ static void	 journal_cut(struct journal *, off_t, off_t, const char *);
 static void	 journal_record(struct journal *, const unsigned char *,
 		    off_t, const struct journal_sink *, int64_t *);
 static int	 journal_reserve(struct journal *, size_t);
+static off_t	 journal_prealloc_end(off_t);
+static off_t	 journal_extend(int, off_t, off_t);
+static int	 all_zero(const unsigned char *, size_t);
+static int	 journal_tail_zero(struct journal *, off_t, off_t);
 static const unsigned char *get_str(const unsigned char *,
 		    const unsigned char *, char *, size_t);
 
@@ -567,7 +582,9 @@ journal_open(struct journal *j, const char *path)
 	}
 	if ((reason = header_check(hdr, n, &j->created)) != NULL)
 		return journal_set_aside(j, reason);
-	j->size = st.st_size;
+	/* Where the records end is known only once replay has run. */
+	j->size = j->alloc = st.st_size;
+	j->need_replay = 1;
 	j->bytes = 0;
 	return 0;
 
@@ -626,7 +643,7 @@ journal_write_snapshot(struct journal *j, const struct journal_source *src)
 	unsigned char			*buf, *p;
 	size_t				 len, n;
 	uint64_t			 records = 0;
-	off_t				 size;
+	off_t				 size, alloc;
 	int64_t				 now = time(NULL);
 	int				 fd;
 
@@ -673,9 +690,11 @@ journal_write_snapshot(struct journal *j, const struct journal_source *src)
 		size += n;
 		records++;
 	}
-	if (write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+	if (write_all(fd, buf, len) == -1)
 		goto fail;
-	if (rename(j->tmppath, j->path) == -1)
+	/* The first appends then find their space allocated. */
+	alloc = journal_extend(fd, size, size + 1);
+	if (fsync(fd) == -1 || rename(j->tmppath, j->path) == -1)
 		goto fail;
 	free(buf);
 	if (fsync_dir(j->dir) == -1)
@@ -686,6 +705,8 @@ journal_write_snapshot(struct journal *j, const struct journal_source *src)
 	j->fd = fd;
 	j->created = now;
 	j->size = size;
+	j->alloc = alloc;
+	j->need_replay = 0;
 	j->tail_dirty = 0;
 	j->records = records;
 	return 0;
@@ -705,7 +726,7 @@ journal_cut(struct journal *j, off_t good, off_t filesize,
 {
 	log_warnx("journal %s: %s at offset %lld, cutting %lld bytes",
 	    j->path, reason, (long long)good, (long long)(filesize - good));
-	j->size = good;
+	j->size = j->alloc = good;
 	if (ftruncate(j->fd, good) == -1 || fsync(j->fd) == -1) {
 		/* journal_commit() retries before its next write. */
 		log_warn("%s: truncate %s", __func__, j->path);
@@ -786,7 +807,7 @@ journal_replay_all(struct journal *j, const struct journal_sink *sink)
 	const char	*reason = NULL;
 	int64_t		 nleases = 0;
 	ssize_t		 n;
-	int		 eof = 0;
+	int		 eof = 0, zero = 0, r;
 	uint32_t	 plen;
 
 	if (fstat(j->fd, &st) == -1) {
@@ -806,6 +827,10 @@ journal_replay_all(struct journal *j, const struct journal_sink *sink)
 		p = buf + pos;
 		need = JOURNAL_REC_HDR;
 		if (avail >= JOURNAL_REC_HDR) {
+			if (all_zero(p, JOURNAL_REC_HDR)) {
+				zero = 1;	/* the preallocated space */
+				break;
+			}
 			if ((plen = get32(p)) > JOURNAL_REC_MAX) {
 				reason = "record length over the maximum";
 				break;
@@ -814,7 +839,8 @@ journal_replay_all(struct journal *j, const struct journal_sink *sink)
 		}
 		if (avail < need) {
 			if (eof) {
-				if (avail > 0)
+				/* A cut inside the zeros leaves a few. */
+				if (avail > 0 && !all_zero(p, avail))
 					reason = avail < JOURNAL_REC_HDR ?
 					    "short record header" :
 					    "record runs past the end of file";
@@ -848,6 +874,13 @@ journal_replay_all(struct journal *j, const struct journal_sink *sink)
 	free(buf);
 
 	j->size = base + pos;
+	j->alloc = filesize;
+	j->need_replay = 0;
+	if (zero && (r = journal_tail_zero(j, j->size, filesize)) != 1) {
+		if (r == -1)
+			return -1;
+		reason = "torn write in the preallocated space";
+	}
 	if (reason != NULL)
 		journal_cut(j, j->size, filesize, reason);
 	if (j->skipped > 0)
@@ -873,6 +906,71 @@ journal_reserve(struct journal *j, size_t len)
 		j->bufsize = nsize;
 	}
 	return 0;
+}
+
+/* The end of the step of preallocation that holds need bytes. */
+static off_t
+journal_prealloc_end(off_t need)
+{
+	off_t	 step = journal_prealloc;
+
+	return (need + step - 1) / step * step;
+}
+
+/*
+ * Extends the file from alloc to hold at least need bytes, with zeros
+ * that are allocated but not written (ftruncate where fallocate is not
+ * supported).  Returns the new file size, alloc when nothing changed:
+ * a failure here is no error, the write then grows the file itself.
+ */
+static off_t
+journal_extend(int fd, off_t alloc, off_t need)
+{
+	off_t	 end;
+
+	if (journal_prealloc == 0 || need <= alloc)
+		return alloc;
+	end = journal_prealloc_end(need);
+	if (fallocate(fd, 0, alloc, end - alloc) == 0)
+		return end;
+	if ((errno == EOPNOTSUPP || errno == ENOSYS) &&
+	    ftruncate(fd, end) == 0)
+		return end;
+	return alloc;
+}
+
+static int
+all_zero(const unsigned char *p, size_t len)
+{
+	while (len > 0 && *p == 0) {
+		p++;
+		len--;
+	}
+	return len == 0;
+}
+
+/* 1 if the bytes from off to end are all zero, 0 if not, -1 on error. */
+static int
+journal_tail_zero(struct journal *j, off_t off, off_t end)
+{
+	unsigned char	 buf[64 * 1024];
+	ssize_t		 n;
+
+	while (off < end) {
+		n = pread(j->fd, buf, sizeof(buf), off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("%s: read %s", __func__, j->path);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (!all_zero(buf, n))
+			return 0;
+		off += n;
+	}
+	return 1;
 }
 
 int
@@ -923,16 +1021,28 @@ journal_commit(struct journal *j)
 
 	if (j->pending == 0)
 		return 0;
+	if (j->need_replay) {
+		/* Records written past an unknown end would be lost. */
+		log_warnx("%s: journal %s not replayed", __func__, j->path);
+		errno = EINVAL;
+		goto fail;
+	}
 	if (j->tail_dirty) {
 		if (ftruncate(j->fd, j->size) == -1)
 			goto fail;
+		j->alloc = j->size;
 		j->tail_dirty = 0;
 	}
+	if (j->size + (off_t)j->buflen > j->alloc)
+		j->alloc = journal_extend(j->fd, j->alloc,
+		    j->size + j->buflen);
 	if (pwrite_all(j->fd, j->buf, j->buflen, j->size) == -1 ||
 	    fdatasync(j->fd) == -1)
 		goto fail;
 
 	j->size += j->buflen;
+	if (j->alloc < j->size)
+		j->alloc = j->size;
 	j->records += j->pending;
 	j->bytes += j->buflen;
 	j->syncs++;
@@ -947,6 +1057,8 @@ journal_commit(struct journal *j)
 	 * batches are written at that offset in any case.
 	 */
 	saved_errno = errno;
+	/* That also drops the preallocated space, which stays zero. */
+	j->alloc = j->size;
 	if (ftruncate(j->fd, j->size) == -1 || fsync(j->fd) == -1)
 		j->tail_dirty = 1;
 	j->buflen = 0;

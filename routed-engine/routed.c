@@ -30,8 +30,11 @@
 /*
  * Group commit: a dispatch reads until the socket is empty or this
  * many lease records wait, then writes them all with one fdatasync.
+ * A small bound keeps the answers to the first records from waiting
+ * for the reads of the later ones; what arrives meanwhile goes into
+ * the next batch, which starts at once.
  */
-#define STORE_BATCH_MAX		4096
+#define STORE_BATCH_MAX		256
 
 struct store_batch {
 	struct imsg_lease4	*leases;
@@ -229,14 +232,22 @@ routed_imsgev_init(struct imsgev **ievp, int fd,
 	*ievp = iev;
 }
 
+/*
+ * The event persists and changes only with the interest in writing:
+ * every change costs epoll_ctl calls, and a lease needs none.
+ */
 void
 imsg_event_add(struct imsgev *iev)
 {
+	short	 events = EV_READ | EV_PERSIST;
+
+	if (iev->ibuf.w.queued)
+		events |= EV_WRITE;
+	if (events == iev->events)
+		return;
 	if (iev->events != 0)
 		event_del(&iev->ev);
-	iev->events = EV_READ;
-	if (iev->ibuf.w.queued)
-		iev->events |= EV_WRITE;
+	iev->events = events;
 	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, iev);
 	event_add(&iev->ev, NULL);
 }
@@ -488,6 +499,16 @@ routed_dispatch_dhcpd(int fd, short event, void *arg)
 	}
 
 	routed_batch_commit();
+	/*
+	 * Answer at once rather than after one more wake-up.  A restore
+	 * refills the queue from the write event, so it keeps that path.
+	 */
+	if (!restoring && ibuf->w.queued > 0 &&
+	    (n = msgbuf_write(&ibuf->w)) <= 0) {
+		if (n == 0)
+			fatalx("dhcpd closed the pipe");
+		fatal("%s: msgbuf_write", __func__);
+	}
 	imsg_event_add(iev);
 }
 
@@ -715,8 +736,9 @@ routed_compact_next(void *arg)
 }
 
 /*
- * journal_bytes is the size of the journal file and journal_records
- * the number of records in it; journal_syncs counts since start.
+ * journal_bytes is where the journal's records end (the file is larger
+ * by its preallocated zeros), journal_records the number of records in
+ * it; journal_syncs counts since start.
  */
 void
 routed_fill_status(struct imsg_ctl_status *st)

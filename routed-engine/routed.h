@@ -37,6 +37,8 @@ struct journal {
 	char		 dir[1024];
 	int64_t		 created;	/* from the file header */
 	off_t		 size;		/* end of the last durable record */
+	off_t		 alloc;		/* file size: zeros from size on */
+	int		 need_replay;	/* size unknown until replay */
 	int		 tail_dirty;	/* failed write left bytes past size */
 	uint64_t	 records;
 	uint64_t	 syncs;
@@ -76,6 +78,11 @@ struct journal_source {
 
 /* journal.c */
 /*
+ * The file grows in steps of this many bytes (0: by each batch), so
+ * that an fdatasync rarely has to store a new file size.
+ */
+extern size_t	 journal_prealloc;
+/*
  * Opens path for append, creating it (and setting aside a file whose
  * header is garbage) as needed.  The directory of path receives the
  * temporary file of compaction.  Returns -1 only when no journal can
@@ -84,8 +91,8 @@ struct journal_source {
 int		 journal_open(struct journal *, const char *path);
 /*
  * Reads every record, calls cb for each lease, and cuts a torn or
- * corrupt tail.  Returns the number of lease records, -1 on an I/O
- * error.
+ * corrupt tail.  Must run once before the first commit.  Returns the
+ * number of lease records, -1 on an I/O error.
  */
 int64_t		 journal_replay(struct journal *, journal_lease_cb, void *);
 /* The same for every record type. */
@@ -131,6 +138,10 @@ uint32_t	 journal_crc32c(uint32_t, const void *, size_t);
 void		 leases_init(void);
 /* Inserts or replaces the lease; LEASE_FREE removes it.  Fatal on ENOMEM. */
 void		 lease_update(const struct imsg_lease4 *);
+/*
+ * The lookups return a copy in one static buffer, valid until the next
+ * lookup: copy the lease to keep it across another one.
+ */
 const struct imsg_lease4 *lease_find(struct in_addr);
 /* The first lease with an address above addr (host order), or NULL. */
 const struct imsg_lease4 *lease_next(uint32_t addr);

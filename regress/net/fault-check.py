@@ -166,6 +166,9 @@ def cmd_journal(path):
         if rtype == REC_LEASE4 and ver == 1 and plen >= 4 + 1:
             state[payload[0:4]] = payload[4]
         off += REC_HDR + plen
+    # Zeros past the records are preallocated space, not a torn tail.
+    if data[off:].count(0) == len(data) - off:
+        off = len(data)
     active = sum(1 for s in state.values() if s == LEASE_ACTIVE)
     print("%d %d 1" % (off, active))
     return 0

@@ -46,7 +46,17 @@ static void		 patch_file(off_t, const void *, size_t);
 static off_t		 last_record_offset(void);
 static int		 count_set_aside(void);
 
+static void		 test_init(size_t);
+
 static uint32_t		 iter_pos;
+
+/* Most cases check file sizes, so they grow the file by each batch. */
+static void
+test_init(size_t prealloc)
+{
+	log_init(1, 0, "t_journal");
+	journal_prealloc = prealloc;
+}
 
 static struct table *
 table_new(void)
@@ -214,7 +224,7 @@ ATF_TC_BODY(journal_create_missing, tc)
 {
 	struct journal	 j;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	ATF_REQUIRE(journal_open(&j, JPATH) == 0);
 	ATF_CHECK_EQ(journal_replay(&j, NULL, NULL), 0);
 	ATF_CHECK_EQ(file_size(JPATH), 32);
@@ -230,7 +240,7 @@ ATF_TC_BODY(journal_replay_last_wins, tc)
 	struct table		*t;
 	uint32_t		 i;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(100, LEASE_ACTIVE, 1);
 	write_leases(50, LEASE_RELEASED, 2);
 	write_leases(10, LEASE_FREE, 3);
@@ -262,7 +272,7 @@ ATF_TC_BODY(journal_torn_tail, tc)
 	struct table		*t;
 	off_t			 last, size;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(10, LEASE_ACTIVE, 1);
 	last = last_record_offset();
 	size = file_size(JPATH);
@@ -297,7 +307,7 @@ ATF_TC_BODY(journal_short_header_tail, tc)
 	struct table	*t;
 	off_t		 last;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(10, LEASE_ACTIVE, 1);
 	last = last_record_offset();
 	ATF_REQUIRE(truncate(JPATH, last + 5) == 0);
@@ -318,7 +328,7 @@ ATF_TC_BODY(journal_crc_mismatch, tc)
 	off_t		 last;
 	int		 fd;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(10, LEASE_ACTIVE, 1);
 	last = last_record_offset();
 	ATF_REQUIRE((fd = open(JPATH, O_RDONLY)) != -1);
@@ -344,7 +354,7 @@ ATF_TC_BODY(journal_garbage_length, tc)
 	unsigned char	 past[4] = { 0x00, 0x00, 0x10, 0x00 };
 	off_t		 last;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(10, LEASE_ACTIVE, 1);
 	last = last_record_offset();
 	patch_file(last, huge, sizeof(huge));
@@ -375,7 +385,7 @@ ATF_TC_BODY(journal_unknown_type, tc)
 	off_t		 size;
 	int		 fd;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(5, LEASE_ACTIVE, 1);
 	memcpy(rec + 12, "hello", 5);
 	crc = journal_crc32c(journal_crc32c(0, rec + 4, 4), rec + 12, 5);
@@ -405,7 +415,7 @@ ATF_TC_BODY(journal_garbage_header, tc)
 	struct journal	 j;
 	struct table	*t;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(10, LEASE_ACTIVE, 1);
 	patch_file(0, "NOTAJRNL", 8);
 
@@ -443,7 +453,7 @@ ATF_TC_BODY(journal_compaction, tc)
 	int64_t			 gen;
 	uint32_t		 i;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	for (gen = 0; gen < 200; gen++)
 		write_leases(20, LEASE_ACTIVE, gen);
 	write_leases(5, LEASE_FREE, 200);
@@ -489,7 +499,7 @@ ATF_TC_BODY(journal_commit_failure, tc)
 	off_t			 size;
 	uint32_t		 i;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(10, LEASE_ACTIVE, 1);
 	size = file_size(JPATH);
 
@@ -531,7 +541,7 @@ ATF_TC_BODY(journal_replay_100k, tc)
 	struct table		*t;
 	uint32_t		 i, bad = 0;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(100000, LEASE_ACTIVE, 1);
 
 	t = replay_all(&j);
@@ -653,7 +663,7 @@ ATF_TC_BODY(journal_binding_records, tc)
 	struct imsg_binding_history	 h;
 	struct table			*t;
 
-	log_init(1, 0, "t_journal");
+	test_init(0);
 	write_leases(3, LEASE_ACTIVE, 1);
 	ATF_REQUIRE_EQ(journal_open(&j, JPATH), 0);
 	ATF_REQUIRE(journal_replay(&j, NULL, NULL) >= 0);
@@ -686,8 +696,162 @@ ATF_TC_BODY(journal_binding_records, tc)
 	ATF_CHECK_EQ(journal_close(&j), 0);
 }
 
+ATF_TC_WITHOUT_HEAD(journal_prealloc_tail);
+ATF_TC_BODY(journal_prealloc_tail, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	off_t			 end;
+
+	test_init(4096);
+	write_leases(10, LEASE_ACTIVE, 1);
+	ATF_CHECK_EQ(file_size(JPATH), 4096);
+
+	/* The zeros are free space: no cut, and appends go before them. */
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK_EQ(file_size(JPATH), 4096);
+	end = j.size;
+	ATF_CHECK(end < 4096);
+	make_lease(&l, 20, LEASE_ACTIVE, 2);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_CHECK(j.size > end);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 11);
+	ATF_CHECK(memcmp(&t->lease[20], &l, sizeof(l)) == 0);
+	ATF_CHECK_EQ(j.records, 11);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_prealloc_grow);
+ATF_TC_BODY(journal_prealloc_grow, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+
+	/* Each of 200 records takes more than 20 bytes. */
+	test_init(4096);
+	write_leases(200, LEASE_ACTIVE, 1);
+	ATF_CHECK(file_size(JPATH) > 4096);
+	ATF_CHECK_EQ(file_size(JPATH) % 4096, 0);
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 200);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_prealloc_torn);
+ATF_TC_BODY(journal_prealloc_torn, tc)
+{
+	struct journal		 j;
+	struct table		*t;
+	const unsigned char	 junk[3] = { 1, 2, 3 };
+	off_t			 end;
+
+	/* A crash let a later page of an unsynced batch reach the disk. */
+	test_init(4096);
+	write_leases(10, LEASE_ACTIVE, 1);
+	t = replay_all(&j);
+	end = j.size;
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	patch_file(end + 1000, junk, sizeof(junk));
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK_EQ(j.size, end);
+	ATF_CHECK_EQ(file_size(JPATH), end);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_prealloc_torn_record);
+ATF_TC_BODY(journal_prealloc_torn_record, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	const unsigned char	 zeros[8] = { 0 };
+	off_t			 end;
+
+	/* A crash inside the zeros: the last record lost its tail. */
+	test_init(4096);
+	write_leases(10, LEASE_ACTIVE, 1);
+	t = replay_all(&j);
+	end = j.size;
+	make_lease(&l, 30, LEASE_ACTIVE, 2);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	patch_file(end + 20, zeros, sizeof(zeros));
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK(!t->present[30]);
+	ATF_CHECK_EQ(file_size(JPATH), end);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_prealloc_short_zeros);
+ATF_TC_BODY(journal_prealloc_short_zeros, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	off_t		 end;
+
+	/* A cut inside the zeros leaves fewer than a record header. */
+	test_init(4096);
+	write_leases(10, LEASE_ACTIVE, 1);
+	t = replay_all(&j);
+	end = j.size;
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	ATF_REQUIRE(truncate(JPATH, end + 5) == 0);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK_EQ(file_size(JPATH), end + 5);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_commit_needs_replay);
+ATF_TC_BODY(journal_commit_needs_replay, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+
+	test_init(4096);
+	write_leases(10, LEASE_ACTIVE, 1);
+	ATF_REQUIRE(journal_open(&j, JPATH) == 0);
+	make_lease(&l, 40, LEASE_ACTIVE, 2);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_CHECK_EQ(journal_commit(&j), -1);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, journal_prealloc_tail);
+	ATF_TP_ADD_TC(tp, journal_prealloc_grow);
+	ATF_TP_ADD_TC(tp, journal_prealloc_torn);
+	ATF_TP_ADD_TC(tp, journal_prealloc_torn_record);
+	ATF_TP_ADD_TC(tp, journal_prealloc_short_zeros);
+	ATF_TP_ADD_TC(tp, journal_commit_needs_replay);
 	ATF_TP_ADD_TC(tp, journal_binding_roundtrip);
 	ATF_TP_ADD_TC(tp, journal_binding_records);
 	ATF_TP_ADD_TC(tp, journal_create_missing);
