@@ -645,6 +645,17 @@ def write_page(r):
 		    "(%d ACKs of %d exchanges offered)." % (label[n],
 		    f["stored"], f["secs"], f["acks"], f["sent"]))
 	L.append("")
+	for n in names:
+		f = r["fill"][n]
+		if f["stored"] >= FILL:
+			continue
+		L.append("Caveat on the memory row: %s never reached %d "
+		    "leases.  Its fill run stored only %d leases in %.0f s "
+		    "(perfdhcp counted %d answers of %d exchanges, and it "
+		    "counts a NAK as an answer), so its %.1f MB is at %d "
+		    "leases, not %d.\n" % (label[n], FILL, f["stored"],
+		    f["secs"], f["acks"], f["sent"], mem[n], f["stored"],
+		    FILL))
 	L.append("## Targets\n")
 	for line in r["verdicts"]:
 		L.append("- " + line)
@@ -790,6 +801,7 @@ def verdicts(r):
 	    "%d/s: %.1f ms vs Kea %.1f ms, dnsmasq %.1f ms: %s" % (
 	    r["same_rate"], sm_max["mcgwd"], sm_max["kea"], sm_max["dnsmasq"],
 	    "met" if ok else "MISSED"))
+	ok or missed.append("maximum delay at the same rate")
 	mm = sum(r["fill"]["mcgwd"]["hwm"].values())
 	km = sum(r["fill"]["kea"]["hwm"].values())
 	ok = mm <= 0.5 * km
@@ -822,9 +834,64 @@ def gen_ceiling():
 	return best
 
 
+def quick(argv):
+	"""
+	Runs a subset while iterating: `run.py quick NAME RATE SECS ...`
+	runs those trials, `run.py quick NAME fill RATE` a fill run.  The
+	results page stays as it is.
+	"""
+	net_setup()
+	try:
+		while len(argv) >= 3:
+			name, what, arg = argv[:3]
+			argv = argv[3:]
+			if what == "fill":
+				res = fill(name, int(arg))
+				log("%s fill: hwm %s kB, cpu %.2f s, %d acks" %
+				    (name, res["hwm"], res["cpu"], res["acks"]))
+			else:
+				trial(name, int(what), int(arg), tag="q")
+	finally:
+		net_cleanup()
+		shutil.rmtree(WORK, ignore_errors=True)
+
+
+def page():
+	"""
+	Writes the page again from bench/results.json and the current
+	PROFILE.md, e.g. after the profile notes changed: `run.py page`.
+	"""
+	global WORK, NS_SRV, NS_CLI
+
+	with open(os.path.join(TOP, "bench", "results.json")) as f:
+		r = json.load(f)
+	shutil.rmtree(WORK, ignore_errors=True)
+	# The run's own names, which the commands and files contain.
+	m = re.search(r"netns exec (\S+)s ", " ".join(c[1] for c in
+	    r.get("commands", [])))
+	ns = r.get("ns") or ([m.group(1) + "s", m.group(1) + "c"] if m
+	    else [NS_SRV, NS_CLI])
+	NS_SRV, NS_CLI = ns
+	m = re.search(r"/tmp/mcgwd-bench\.[^/]+", r["confs"]["mcgwd"])
+	WORK = r.get("work") or (m.group(0) if m else WORK)
+	# JSON keeps dictionary keys as strings.
+	r["restore"] = {int(k): v for k, v in r["restore"].items()}
+	for f in r["fill"].values():
+		f["hwm"] = {int(k): v for k, v in f["hwm"].items()}
+	COMMANDS[:] = [tuple(c) for c in r.get("commands", [])]
+	r["profile"] = read_profile()
+	write_page(r)
+
+
 def main():
+	if len(sys.argv) > 1 and sys.argv[1] == "page":
+		page()
+		return
 	if os.geteuid() != 0:
 		sys.exit("bench: run as root (make bench)")
+	if len(sys.argv) > 1 and sys.argv[1] == "quick":
+		quick(sys.argv[2:])
+		return
 	for tool in ("perfdhcp", "kea-dhcp4", "dnsmasq", "taskset"):
 		if shutil.which(tool) is None:
 			sys.exit("bench: %s missing: run sh bench/deps.sh" % tool)
@@ -863,6 +930,9 @@ def main():
 		r["confs"] = capture_confs()
 		r["verdicts"], r["missed"] = verdicts(r)
 		r["profile"] = read_profile()
+		r["commands"] = COMMANDS
+		r["work"] = WORK
+		r["ns"] = [NS_SRV, NS_CLI]
 		with open(os.path.join(TOP, "bench", "results.json"),
 		    "w") as f:
 			json.dump(r, f, indent=1, default=str)
