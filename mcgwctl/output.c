@@ -32,6 +32,8 @@
 
 /* Maximum size of a lease column's text: the client id in hex, and NUL. */
 #define FIELD_MAX	(2 * MCGW_MAX_CIDLEN + 1)
+/* A service ID after vis(3): at most four bytes for each of its bytes. */
+#define SID_VIS_MAX	(4 * MCGW_SERVICE_ID_LEN + 1)
 
 enum lease_column {
 	COL_ADDRESS,
@@ -545,8 +547,9 @@ void
 print_bindings(const struct ctl_reply *reply, int json)
 {
 	const struct imsg_binding	*b;
-	char				 sid[4 * MCGW_SERVICE_ID_LEN + 1];
-	char				 l4[INET_ADDRSTRLEN], u4[INET_ADDRSTRLEN];
+	char				 sid[SID_VIS_MAX];
+	char				 l4[INET_ADDRSTRLEN];
+	char				 u4[INET_ADDRSTRLEN];
 	char				 mac[FIELD_MAX], ifn[64], ports[16];
 	char				 auth[32], exp[32];
 	size_t				 i;
@@ -587,7 +590,7 @@ void
 print_history(const struct ctl_reply *reply, int json)
 {
 	const struct imsg_binding_history	*h;
-	char					 sid[4 * MCGW_SERVICE_ID_LEN + 1];
+	char					 sid[SID_VIS_MAX];
 	char					 l4[INET_ADDRSTRLEN];
 	char					 u4[INET_ADDRSTRLEN];
 	char					 start[32], end[32], ports[16];
