@@ -25,6 +25,8 @@
 #include "mcgw.h"
 #include "parent.h"
 
+static int	kr_rtnl_dump(uint16_t, uint8_t, size_t, mnl_cb_t, void *);
+
 int
 kr_iface_info(const char *ifname, unsigned int *ifindex, uint8_t *hwaddr)
 {
@@ -209,46 +211,10 @@ kr_addr_dump_cb(const struct nlmsghdr *nlh, void *arg)
 size_t
 kr_addrs_own(struct kr_addr *addrs, size_t max)
 {
-	char			 buf[MNL_SOCKET_BUFFER_SIZE];
 	struct kr_addr_dump	 d = { addrs, 0, max };
-	struct mnl_socket	*nl;
-	struct nlmsghdr		*nlh;
-	struct ifaddrmsg	*ifm;
-	unsigned int		 portid, seq;
-	ssize_t			 n;
-	int			 ret;
 
-	if ((nl = mnl_socket_open(NETLINK_ROUTE)) == NULL) {
-		log_warn("%s: mnl_socket_open", __func__);
-		return 0;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		log_warn("%s: mnl_socket_bind", __func__);
-		goto done;
-	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq = (uint32_t)time(NULL);
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifa_family = AF_INET;
-	portid = mnl_socket_get_portid(nl);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) == -1) {
-		log_warn("%s: mnl_socket_sendto", __func__);
-		goto done;
-	}
-	do {
-		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) == -1) {
-			log_warn("%s: mnl_socket_recvfrom", __func__);
-			goto done;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid,
-		    kr_addr_dump_cb, &d);
-	} while (ret > MNL_CB_STOP);
-	if (ret == -1)
-		log_warn("%s: address dump", __func__);
- done:
-	mnl_socket_close(nl);
+	kr_rtnl_dump(RTM_GETADDR, AF_INET, sizeof(struct ifaddrmsg),
+	    kr_addr_dump_cb, &d);
 	return d.n;
 }
 
@@ -375,13 +341,19 @@ kr_dump_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
+/*
+ * Dumps one rtnetlink table (RTM_GETROUTE, RTM_GETADDR) of one family
+ * through cb.  hdrlen is the size of the request's family header,
+ * whose first byte is the family in both rtmsg and ifaddrmsg.
+ */
 static int
-kr_dump_family(struct kr_dump *d, uint8_t family)
+kr_rtnl_dump(uint16_t type, uint8_t family, size_t hdrlen, mnl_cb_t cb,
+    void *arg)
 {
 	char			 buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket	*nl;
 	struct nlmsghdr		*nlh;
-	struct rtmsg		*rtm;
+	uint8_t			*hdr;
 	unsigned int		 portid, seq;
 	ssize_t			 n;
 	int			 r = -1, ret;
@@ -395,11 +367,11 @@ kr_dump_family(struct kr_dump *d, uint8_t family)
 		goto done;
 	}
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq = (uint32_t)time(NULL);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = family;
+	hdr = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	hdr[0] = family;
 	portid = mnl_socket_get_portid(nl);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) == -1) {
 		log_warn("%s: mnl_socket_sendto", __func__);
@@ -410,16 +382,23 @@ kr_dump_family(struct kr_dump *d, uint8_t family)
 			log_warn("%s: mnl_socket_recvfrom", __func__);
 			goto done;
 		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, kr_dump_cb, d);
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, arg);
 	} while (ret > MNL_CB_STOP);
 	if (ret == -1) {
-		log_warn("%s: route dump", __func__);
+		log_warn("%s: rtnetlink dump", __func__);
 		goto done;
 	}
 	r = 0;
  done:
 	mnl_socket_close(nl);
 	return r;
+}
+
+static int
+kr_dump_family(struct kr_dump *d, uint8_t family)
+{
+	return kr_rtnl_dump(RTM_GETROUTE, family, sizeof(struct rtmsg),
+	    kr_dump_cb, d);
 }
 
 size_t
