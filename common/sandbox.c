@@ -168,6 +168,37 @@ sandbox_rlimit(int resource, rlim_t value)
 }
 
 void
+sandbox_args_parse(int argc, char *argv[], struct sandbox_args *args)
+{
+	int	 ch;
+
+	memset(args, 0, sizeof(*args));
+	while ((ch = getopt(argc, argv, "dr:Sv")) != -1) {
+		switch (ch) {
+		case 'd':
+			args->debug = 1;
+			break;
+		case 'r':
+			args->root = optarg;
+			break;
+		case 'S':
+			args->seccomp_debug = 1;
+			break;
+		case 'v':
+			args->verbose++;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind == argc && args->root != NULL)
+		return;
+ usage:
+	fprintf(stderr, "usage: %s -r rootdir [-dSv]\n", getprogname());
+	exit(1);
+}
+
+void
 sandbox_enter(enum sandbox_role role, const char *user, const char *root,
     int debug)
 {

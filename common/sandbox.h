@@ -22,4 +22,15 @@ enum sandbox_role {
 void	sandbox_enter(enum sandbox_role role, const char *user,
 	    const char *root, int debug);
 
+/* The command line the parent gives an engine: -r ROOT [-dSv]. */
+struct sandbox_args {
+	const char	*root;		/* -r: the directory to chroot into */
+	int		 debug;		/* -d: log to stderr */
+	int		 verbose;	/* -v, counted */
+	int		 seccomp_debug;	/* -S: log blocked system calls */
+};
+
+/* Parses an engine's arguments; prints usage and exits on an error. */
+void	sandbox_args_parse(int, char *[], struct sandbox_args *);
+
 #endif /* MCGW_SANDBOX_H */

@@ -88,13 +88,6 @@ static struct log_ratelimit	 rl_route;
 static uint8_t			 rxbuf[DHCP4_MAX_PKT + 60 + 8];
 static uint8_t			 txbuf[DHCP4_MAX_REPLY + IPV4_UDP_HDRLEN];
 
-static __attribute__((noreturn)) void
-usage(void)
-{
-	fprintf(stderr, "usage: %s -r rootdir [-dSv]\n", MCGW_DHCPD_PROG);
-	exit(1);
-}
-
 int64_t
 dhcpd_now(void)
 {
@@ -910,32 +903,12 @@ sig_cb(int sig, short event, void *arg)
 int
 main(int argc, char *argv[])
 {
-	const char	*root = NULL;
-	int		 ch, debug = 0, verbose = 0, debug_seccomp = 0, i;
+	struct sandbox_args	 args;
+	int			 i;
 
-	while ((ch = getopt(argc, argv, "dr:Sv")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'r':
-			root = optarg;
-			break;
-		case 'S':
-			debug_seccomp = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc || root == NULL)
-		usage();
+	sandbox_args_parse(argc, argv, &args);
 
-	log_init(debug, verbose, "dhcpd");
-	log_setverbose(verbose);
+	log_init(args.debug, args.verbose, "dhcpd");
 	for (i = 0; i < PENDING_BUCKETS; i++)
 		TAILQ_INIT(&pending[i]);
 	leases = lease_db_new();
@@ -953,7 +926,8 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigint, NULL);
 	evtimer_set(&ev_timer, timer_cb, NULL);
 
-	sandbox_enter(SANDBOX_DHCPD, MCGW_USER, root, debug_seccomp);
+	sandbox_enter(SANDBOX_DHCPD, MCGW_USER, args.root,
+	    args.seccomp_debug);
 	log_info("started");
 	event_dispatch();
 	fatalx("event loop ended");

@@ -49,7 +49,6 @@ struct lease_cursor {
 	uint32_t		 last;	/* host byte order */
 };
 
-static void	usage(void) __attribute__((noreturn));
 static void	routed_sig_handler(int, short, void *);
 static void	routed_shutdown(void) __attribute__((noreturn));
 static void	routed_imsgev_init(struct imsgev **, int,
@@ -87,44 +86,17 @@ static struct log_ratelimit	 store_fail_rl;
 struct in_addr			 routed_uplink4;
 struct in6_addr			 routed_uplink6;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: %s -r statedir [-dSv]\n", getprogname());
-	exit(1);
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct event	 ev_sigint, ev_sigterm;
 	struct journal_sink sink;
-	const char	*statedir = NULL;
-	int		 ch, debug = 0, verbose = 0, sandbox_debug = 0;
+	struct sandbox_args args;
 	int64_t		 n;
 
-	while ((ch = getopt(argc, argv, "dr:Sv")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'r':
-			statedir = optarg;
-			break;
-		case 'S':
-			sandbox_debug = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc || statedir == NULL)
-		usage();
+	sandbox_args_parse(argc, argv, &args);
 
-	log_init(debug, verbose, "routed");
+	log_init(args.debug, args.verbose, "routed");
 	routed_started = time(NULL);
 
 	/*
@@ -151,7 +123,8 @@ main(int argc, char *argv[])
 	auth_server_init();
 
 	/* From here on the state directory is the root directory. */
-	sandbox_enter(SANDBOX_ROUTED, MCGW_USER, statedir, sandbox_debug);
+	sandbox_enter(SANDBOX_ROUTED, MCGW_USER, args.root,
+	    args.seccomp_debug);
 
 	/*
 	 * Invariant: dhcpd receives no lease, so it replies to no client,
@@ -159,14 +132,14 @@ main(int argc, char *argv[])
 	 */
 	if (journal_open(&journal, MCGW_JOURNAL) == -1)
 		fatalx("cannot open or create the journal %s in %s",
-		    MCGW_JOURNAL, statedir);
+		    MCGW_JOURNAL, args.root);
 	memset(&sink, 0, sizeof(sink));
 	sink.lease = routed_replay_lease;
 	sink.binding = auth_replay_binding;
 	sink.history = auth_replay_history;
 	if ((n = journal_replay_all(&journal, &sink)) == -1)
 		fatalx("cannot read the journal %s in %s", MCGW_JOURNAL,
-		    statedir);
+		    args.root);
 	log_info("restored %u leases (%u active) from %lld lease records",
 	    leases_total(), leases_active(), (long long)n);
 	auth_server_load_key();
