@@ -291,7 +291,7 @@ struct dhcpd_conf {
 	TAILQ_HEAD(, iface)	 ifaces;
 };
 
-/* Where a reply goes (RFC 2131 4.1). */
+/* The destination of a reply (RFC 2131 4.1). */
 enum dhcp4_dest {
 	DEST_RELAY,		/* UDP to giaddr:67 */
 	DEST_CIADDR,		/* UDP to ciaddr:68 */

@@ -1,5 +1,5 @@
 /*
- * What the parent installs in the kernel, and the check of every change
+ * The parent's kernel state and the check of every change
  * an engine requests.  An engine may be compromised, so a request is
  * carried out only when the configuration allows it:
  *

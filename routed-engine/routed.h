@@ -60,7 +60,7 @@ typedef void	(*journal_history_cb)(const struct imsg_binding_history *,
 typedef const struct imsg_binding *(*journal_binding_iter)(void *);
 typedef const struct imsg_binding_history *(*journal_history_iter)(void *);
 
-/* What replay hands each record to; NULL callbacks skip the type. */
+/* The callbacks replay calls per record type.  A NULL one skips it. */
 struct journal_sink {
 	journal_lease_cb	 lease;
 	journal_binding_cb	 binding;
@@ -68,7 +68,7 @@ struct journal_sink {
 	void			*arg;
 };
 
-/* What a snapshot contains: leases, then bindings, then history. */
+/* The records of a snapshot: leases, then bindings, then history. */
 struct journal_source {
 	journal_lease_iter	 leases;
 	journal_binding_iter	 bindings;
