@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 static int		 log_debug_mode;
 static int		 log_verbose;
 static const char	*log_procname = "mcgwd";
+/* Limiters with a held-back count not yet reported. */
+static struct log_ratelimit	*ratelimit_pending;
 
 static void	vlog(int, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));
@@ -169,25 +172,97 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
-int
-log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst,
-    unsigned int seconds)
+static long
+monotonic_sec(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (ts.tv_sec - rl->window_start >= (long)seconds) {
-		if (rl->suppressed > 0)
-			logit(LOG_ERR, "%u similar messages suppressed",
-			    rl->suppressed);
-		rl->window_start = ts.tv_sec;
-		rl->count = 0;
-		rl->suppressed = 0;
+	return ts.tv_sec;
+}
+
+static void
+ratelimit_report(struct log_ratelimit *rl)
+{
+	if (rl->suppressed == 0)
+		return;
+	if (rl->what != NULL)
+		logit(LOG_ERR, "%u similar messages suppressed (%s)",
+		    rl->suppressed, rl->what);
+	else
+		logit(LOG_ERR, "%u similar messages suppressed",
+		    rl->suppressed);
+	rl->suppressed = 0;
+}
+
+/* Reports the last window's count and opens a new one once it ended. */
+static void
+ratelimit_window(struct log_ratelimit *rl, unsigned int seconds, long now)
+{
+	rl->seconds = seconds;
+	if (now - rl->window_start < (long)seconds)
+		return;
+	ratelimit_report(rl);
+	rl->window_start = now;
+	rl->count = 0;
+}
+
+static void
+ratelimit_hold(struct log_ratelimit *rl)
+{
+	if (rl->suppressed < UINT_MAX)
+		rl->suppressed++;
+	if (!rl->listed) {
+		rl->next = ratelimit_pending;
+		ratelimit_pending = rl;
+		rl->listed = 1;
+	}
+}
+
+int
+log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst,
+    unsigned int seconds)
+{
+	ratelimit_window(rl, seconds, monotonic_sec());
+	if (log_verbose > 0) {
+		ratelimit_report(rl);
+		return 1;
 	}
 	if (rl->count < burst) {
 		rl->count++;
 		return 1;
 	}
-	rl->suppressed++;
+	ratelimit_hold(rl);
 	return 0;
+}
+
+void
+log_ratelimit_held(struct log_ratelimit *rl, unsigned int seconds)
+{
+	ratelimit_window(rl, seconds, monotonic_sec());
+	if (log_verbose > 0) {
+		ratelimit_report(rl);
+		return;
+	}
+	ratelimit_hold(rl);
+}
+
+void
+log_ratelimit_flush(void)
+{
+	struct log_ratelimit	**pp, *rl;
+	long			 now = monotonic_sec();
+
+	pp = &ratelimit_pending;
+	while ((rl = *pp) != NULL) {
+		if (rl->suppressed > 0 &&
+		    now - rl->window_start < (long)rl->seconds) {
+			pp = &rl->next;
+			continue;
+		}
+		ratelimit_report(rl);
+		*pp = rl->next;
+		rl->next = NULL;
+		rl->listed = 0;
+	}
 }

@@ -30,16 +30,34 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /*
- * Rate limit for repeated network errors: returns 1 when the caller may
- * log now, at most `burst` times per `seconds`; counts what it holds back
- * and logs that count when the window reopens.
+ * Rate limit for messages that the network or a control client can cause
+ * at will.  log_ratelimit_ok returns 1 when the caller may log now: always
+ * in verbose mode, else at most `burst` times per `seconds`.  It counts
+ * the lines it holds back, and "N similar messages suppressed" reports
+ * the count once the window has ended: at the next call, or at
+ * log_ratelimit_flush if that comes first.  A limiter must have static
+ * storage, because a held-back count links it into a list until that
+ * report.  A zero-initialised limiter works; `what`, if set, names its
+ * messages in the report.
  */
 struct log_ratelimit {
-	long	 window_start;
-	unsigned int count;
-	unsigned int suppressed;
+	long			 window_start;	/* CLOCK_MONOTONIC seconds */
+	unsigned int		 count;		/* lines logged in the window */
+	unsigned int		 suppressed;	/* lines held back, to report */
+	const char		*what;
+	unsigned int		 seconds;	/* window of the last call */
+	int			 listed;	/* on the list of held counts */
+	struct log_ratelimit	*next;
 };
 int	log_ratelimit_ok(struct log_ratelimit *, unsigned int burst,
 	    unsigned int seconds);
+/*
+ * Counts one line that the caller held back by a rule of its own (a
+ * budget per address, say), so that the limiter reports it like its own.
+ * Counts nothing in verbose mode.
+ */
+void	log_ratelimit_held(struct log_ratelimit *, unsigned int seconds);
+/* Reports every held-back count whose window has ended; call it often. */
+void	log_ratelimit_flush(void);
 
 #endif /* MCGW_LOG_H */

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +31,69 @@ struct req {
 static struct lease_db		*db;
 static struct dhcpd_conf	*conf;
 static struct dhcp4_packet	 rxpkt;
-static struct log_ratelimit	 rl_drop, rl_full;
+
+static void	lease_log(struct lease *, int64_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Any host on the link can cause the lines below at will, so outside
+ * verbose mode each kind is logged at most LOG_BURST times per
+ * LOG_WINDOW seconds, and a count of the rest follows.
+ */
+#define LOG_BURST		5
+#define LOG_WINDOW		60
+static struct log_ratelimit	 rl_drop = { .what = "dropped DHCP requests" };
+static struct log_ratelimit	 rl_full = { .what = "no free address" };
+static struct log_ratelimit	 rl_nak = { .what = "DHCPNAK" };
+static struct log_ratelimit	 rl_decline = { .what = "DHCPDECLINE" };
+static struct log_ratelimit	 rl_options = { .what = "too many options" };
+
+/*
+ * The lease records (DHCPACK, DHCPRELEASE) are the operator's account of
+ * who held an address, so they are not limited as a class, where a flood
+ * would hide the records of other clients.  Instead each address has a
+ * budget of LEASE_LOG_BURST records per LEASE_LOG_WINDOW seconds, more
+ * than a client in a normal exchange needs.  One client in a loop
+ * (REQUEST after REQUEST, or REQUEST and RELEASE in turn) goes past it,
+ * so its further records go to the debug level and into rl_lease's
+ * count.  The number of addresses in the pools bounds the total.
+ */
+#define LEASE_LOG_BURST		4
+#define LEASE_LOG_WINDOW	60
+static struct log_ratelimit	 rl_lease = {
+	.what = "repeated lease records of one address"
+};
 
 static void
 req_drop(const struct req *r, const char *why)
 {
-	if (log_ratelimit_ok(&rl_drop, 10, 60))
+	if (log_ratelimit_ok(&rl_drop, LOG_BURST, LOG_WINDOW))
 		log_warnx("%s: %s from %s dropped: %s", r->ifp->i.name,
 		    r->pkt->msgtype == 0 ? "packet" : "request", r->mac,
 		    why);
+}
+
+/* Logs a lease record of l at the info level within its budget. */
+static void
+lease_log(struct lease *l, int64_t now, const char *fmt, ...)
+{
+	char	 line[MCGW_HOSTNAME_LEN + 256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (now - l->log_window >= LEASE_LOG_WINDOW || now < l->log_window) {
+		l->log_window = now;
+		l->log_lines = 0;
+	}
+	if (l->log_lines < LEASE_LOG_BURST) {
+		l->log_lines++;
+		log_info("%s", line);
+		return;
+	}
+	log_ratelimit_held(&rl_lease, LEASE_LOG_WINDOW);
+	log_debug("%s", line);
 }
 
 void
@@ -271,7 +326,8 @@ add_conf_option(struct dhcp4_optlist *ol, const struct req *r, uint8_t code)
 		return;
 	if (dhcp4_optlist_add(ol, code, o->data, o->len,
 	    requested && dhcp4_opt_present(r->pkt, DHO_PRL) ?
-	    DHCP4_PRIO_HIGH : DHCP4_PRIO_LOW) == -1)
+	    DHCP4_PRIO_HIGH : DHCP4_PRIO_LOW) == -1 &&
+	    log_ratelimit_ok(&rl_options, LOG_BURST, LOG_WINDOW))
 		log_warnx("%s: too many options, %u left out", __func__, code);
 }
 
@@ -419,8 +475,9 @@ send_nak(const struct req *r, struct in_addr addr, const char *why)
 {
 	struct in_addr	 none = { INADDR_ANY };
 
-	log_info("%s: DHCPNAK %s to %s: %s", r->ifp->i.name, inet_ntoa(addr),
-	    r->mac, why);
+	if (log_ratelimit_ok(&rl_nak, LOG_BURST, LOG_WINDOW))
+		log_info("%s: DHCPNAK %s to %s: %s", r->ifp->i.name,
+		    inet_ntoa(addr), r->mac, why);
 	reply_now(r, DHCPNAK, none, 0);
 }
 
@@ -449,7 +506,7 @@ commit_ack(const struct req *r, struct lease *l, uint32_t lease_time,
 	l->start = r->now;
 	lease_set_state(db, l, LEASE_ACTIVE, r->now + lease_time);
 	out->lease_addr = l->addr;
-	log_info("%s: DHCPACK %s to %s%s%s%s", r->ifp->i.name,
+	lease_log(l, r->now, "%s: DHCPACK %s to %s%s%s%s", r->ifp->i.name,
 	    inet_ntoa(l->addr), r->mac, r->hostname[0] ? " (" : "",
 	    r->hostname, r->hostname[0] ? ")" : "");
 	dhcpd_store(l, r->ifp->i.name, out);
@@ -503,7 +560,7 @@ handle_discover(const struct req *r)
 	uint32_t	 lt;
 
 	if ((l = offer_select(r)) == NULL) {
-		if (log_ratelimit_ok(&rl_full, 5, 60))
+		if (log_ratelimit_ok(&rl_full, LOG_BURST, LOG_WINDOW))
 			log_warnx("%s: no free address for %s", r->ifp->i.name,
 			    r->mac);
 		return;
@@ -665,8 +722,9 @@ handle_decline(const struct req *r)
 		req_drop(r, "DHCPDECLINE for an address not the client's");
 		return;
 	}
-	log_warnx("%s: DHCPDECLINE %s from %s: address in use on the link",
-	    r->ifp->i.name, inet_ntoa(addr), r->mac);
+	if (log_ratelimit_ok(&rl_decline, LOG_BURST, LOG_WINDOW))
+		log_warnx("%s: DHCPDECLINE %s from %s: address in use on "
+		    "the link", r->ifp->i.name, inet_ntoa(addr), r->mac);
 	lease_clear_client(db, l);
 	lease_set_state(db, l, LEASE_DECLINED, r->now + conf->c.decline_hold);
 	dhcpd_store(l, r->ifp->i.name, NULL);
@@ -688,7 +746,7 @@ handle_release(const struct req *r)
 		    r->ifp->i.name, inet_ntoa(addr), r->mac);
 		return;
 	}
-	log_info("%s: DHCPRELEASE %s from %s", r->ifp->i.name,
+	lease_log(l, r->now, "%s: DHCPRELEASE %s from %s", r->ifp->i.name,
 	    inet_ntoa(addr), r->mac);
 	lease_set_state(db, l, LEASE_RELEASED, r->now + conf->c.hold_down);
 	dhcpd_store(l, r->ifp->i.name, NULL);
@@ -801,6 +859,8 @@ expire_cb(struct lease *l, uint8_t old, void *arg)
 void
 dhcp4_expire(int64_t now)
 {
+	/* dhcpd calls this once a second, so counts go out on time. */
+	log_ratelimit_flush();
 	if (conf == NULL)
 		return;
 	lease_db_expire(db, now, conf->c.hold_down, expire_cb, NULL);

@@ -73,7 +73,9 @@ static struct lease_db		*leases;
 static struct event		 ev_timer, ev_sigterm, ev_sigint;
 static uint32_t			 store_token;
 static int			 restore_done, ready;
-static struct log_ratelimit	 rl_rx, rl_tx;
+static struct log_ratelimit	 rl_rx = { .what = "packets dropped" };
+static struct log_ratelimit	 rl_tx = { .what = "send failures" };
+static struct log_ratelimit	 rl_store = { .what = "leases not stored" };
 
 /*
  * Routes to relayed subnets that dhcpd asked the parent for, so that
@@ -296,10 +298,11 @@ lease_stored(uint32_t token, int ok)
 		if (out != NULL)
 			dhcpd_send(out);
 	} else if (out != NULL) {
-		log_warnx("storing lease %s failed, DHCPACK not sent",
-		    inet_ntoa(out->lease_addr));
+		if (log_ratelimit_ok(&rl_store, 5, 60))
+			log_warnx("storing lease %s failed, DHCPACK not sent",
+			    inet_ntoa(out->lease_addr));
 		dhcp4_store_failed(out->lease_addr, out->lease_prev_end);
-	} else
+	} else if (log_ratelimit_ok(&rl_store, 5, 60))
 		log_warnx("storing a lease change failed (token %u)", token);
 	if (out != NULL)
 		dhcpd_out_put(out);
@@ -672,9 +675,7 @@ udp_cksum(const struct iphdr *ip, const void *udp, size_t ulen)
 static void
 rx_drop(const struct dsock *ds, const char *why)
 {
-	if (log_getverbose() > 0)
-		log_debug("%s: packet dropped: %s", ds->ifname, why);
-	else if (log_ratelimit_ok(&rl_rx, 5, 60))
+	if (log_ratelimit_ok(&rl_rx, 5, 60))
 		log_warnx("%s: packet dropped: %s", ds->ifname, why);
 }
 

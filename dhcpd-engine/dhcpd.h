@@ -183,8 +183,10 @@ struct lease {
 	uint8_t			 cid;		/* key is a client id */
 	uint8_t			 hashed;	/* in the client hash */
 	uint8_t			 held;		/* a binding keeps it */
+	uint8_t			 log_lines;	/* records in log_window */
 	int64_t			 start;
 	int64_t			 end;
+	int64_t			 log_window;	/* start of its log budget */
 	union {
 		uint8_t		 in[LEASE_KEY_INLINE];
 		uint8_t		*ext;

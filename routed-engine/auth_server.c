@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,26 @@
 /* A NOTIFY is sent again this often and this many times until acked. */
 #define AUTH_NOTIFY_INTERVAL	1
 #define AUTH_NOTIFY_RETRIES	3
+
+/*
+ * Refusals, ignored ACKs and failed sends can be caused at will by any
+ * host on the link, so outside verbose mode each kind is logged at most
+ * AUTH_LOG_BURST times per AUTH_LOG_WINDOW seconds, and a count of the
+ * rest follows.  Requests that fail the cheap checks (no lease, over the
+ * per-address rate) have their own limiter, so that a flood of them
+ * cannot hide the refusal of a leased client's signed request.
+ */
+#define AUTH_LOG_BURST		5
+#define AUTH_LOG_WINDOW		60
+/*
+ * The binding records (bound, renewed, refreshed, ended) are the
+ * operator's account of who used an address, so they are not limited as
+ * a class.  Each service ID has a budget of AUTH_RECORD_BURST records per
+ * AUTH_LOG_WINDOW seconds instead.  A client past it, one in a loop of
+ * AUTHORISE, REFRESH or RELEASE, has its further records logged at the
+ * debug level and counted.  The configured keys bound the total.
+ */
+#define AUTH_RECORD_BURST	4
 
 /*
  * Where a binding's client last sent a request from, so that a NOTIFY
@@ -88,6 +109,8 @@ struct auth_sock {
 struct auth_key {
 	TAILQ_ENTRY(auth_key)	 entry;
 	struct imsg_auth_key	 k;
+	int64_t			 log_window;	/* start of its log budget */
+	unsigned int		 log_lines;	/* records in log_window */
 };
 TAILQ_HEAD(auth_keys, auth_key);
 
@@ -135,6 +158,9 @@ static void	 auth_ack(struct auth_sock *, const uint8_t *, size_t,
 		    const struct sockaddr_in *);
 static void	 auth_refuse_log(const struct auth_msg *, struct in_addr,
 		    unsigned int);
+static struct log_ratelimit *auth_refuse_rl(unsigned int);
+static void	 auth_record_log(const char *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static const struct imsg_auth_key *auth_key_find(const char *);
 static void	 auth_end_cb(const struct binding *, enum binding_end_reason,
 		    int64_t, void *);
@@ -165,7 +191,16 @@ static size_t			 nanswers;
 static struct event		 ev_timer;
 static unsigned int		 ticks;
 static struct auth_snapshot	 snap;
-static struct log_ratelimit	 refuse_rl;
+static struct log_ratelimit	 refuse_rl = {
+	.what = "refused authorisation requests"
+};
+static struct log_ratelimit	 unleased_rl = {
+	.what = "authorisation requests without a lease or over the rate"
+};
+static struct log_ratelimit	 send_rl = { .what = "failed sends" };
+static struct log_ratelimit	 record_rl = {
+	.what = "repeated binding records of one service ID"
+};
 static struct auth_peers	 peers = RB_INITIALIZER(&peers);
 
 /*
@@ -658,6 +693,7 @@ auth_execute(const struct auth_msg *req, struct in_addr src,
     struct auth_answer *a)
 {
 	const struct binding	*b;
+	char			 vis[4 * AUTH_MAX_SERVICE_ID + 1];
 	int64_t			 now = time(NULL);
 	uint8_t			 type = req->type;
 
@@ -677,7 +713,10 @@ auth_execute(const struct auth_msg *req, struct in_addr src,
 		    req->service_id_len, now + aconf.lifetime, now);
 		auth_journal_binding(b, BINDING_LIVE);
 		a->durable = 1;
-		log_info("binding of %s refreshed", b->service_id);
+		mcgw_vis(vis, sizeof(vis), b->service_id,
+		    b->service_id_len);
+		auth_record_log(b->service_id, "binding of %s refreshed",
+		    vis);
 		auth_describe(b, &a->m, now);
 		break;
 	case AUTH_RELEASE:
@@ -747,8 +786,9 @@ auth_authorise(const struct auth_msg *req, const struct imsg_lease4 *l,
 	auth_describe(b, &a->m, now);
 	mcgw_vis(vis, sizeof(vis), b->service_id,
 	    b->service_id_len);
-	log_info("%s %s to %s on %s", vis, r == BINDING_NEW ? "bound" :
-	    "renewed", inet_ntoa(b->local4), b->ifname);
+	auth_record_log(b->service_id, "%s %s to %s on %s", vis,
+	    r == BINDING_NEW ? "bound" : "renewed", inet_ntoa(b->local4),
+	    b->ifname);
 }
 
 /* The elements of a SUCCESS answer that describe the binding. */
@@ -780,14 +820,58 @@ auth_describe(const struct binding *b, struct auth_msg *m, int64_t now)
 	}
 }
 
+static struct log_ratelimit *
+auth_refuse_rl(unsigned int result)
+{
+	if (result == AUTH_NO_LEASE || result == AUTH_RATE_LIMITED)
+		return &unleased_rl;
+	return &refuse_rl;
+}
+
+/*
+ * Logs a binding record of service_id at the info level within the
+ * budget of its key (see AUTH_RECORD_BURST), else at the debug level.
+ */
+static void
+auth_record_log(const char *service_id, const char *fmt, ...)
+{
+	struct auth_key	*k;
+	char		 line[8 * AUTH_MAX_SERVICE_ID];
+	va_list		 ap;
+	int64_t		 now = time(NULL);
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	TAILQ_FOREACH(k, &keys, entry)
+		if (strcmp(k->k.service_id, service_id) == 0)
+			break;
+	/* A binding whose key a reload removed makes no more requests. */
+	if (k == NULL) {
+		log_info("%s", line);
+		return;
+	}
+	if (now - k->log_window >= AUTH_LOG_WINDOW || now < k->log_window) {
+		k->log_window = now;
+		k->log_lines = 0;
+	}
+	if (k->log_lines < AUTH_RECORD_BURST) {
+		k->log_lines++;
+		log_info("%s", line);
+		return;
+	}
+	log_ratelimit_held(&record_rl, AUTH_LOG_WINDOW);
+	log_debug("%s", line);
+}
+
 static void
 auth_refuse_log(const struct auth_msg *req, struct in_addr src,
     unsigned int result)
 {
 	char	 vis[4 * AUTH_MAX_SERVICE_ID + 1];
 
-	/* A flood of refusals must not flood the log. */
-	if (!log_ratelimit_ok(&refuse_rl, 50, 10))
+	if (!log_ratelimit_ok(auth_refuse_rl(result), AUTH_LOG_BURST,
+	    AUTH_LOG_WINDOW))
 		return;
 	if (req->service_id_len > 0)
 		mcgw_vis(vis, sizeof(vis), req->service_id,
@@ -872,7 +956,8 @@ auth_sendto(int fd, const uint8_t *buf, size_t len, struct sockaddr_in *to,
 		pi->ipi_ifindex = ifindex;
 		pi->ipi_spec_dst = spec_dst;
 	}
-	if (sendmsg(fd, &msg, 0) == -1)
+	if (sendmsg(fd, &msg, 0) == -1 &&
+	    log_ratelimit_ok(&send_rl, AUTH_LOG_BURST, AUTH_LOG_WINDOW))
 		log_warn("%s: sendmsg to %s", __func__,
 		    inet_ntoa(to->sin_addr));
 }
@@ -897,8 +982,8 @@ auth_end_cb(const struct binding *b, enum binding_end_reason reason,
 	auth_journal_history(&he);
 	mcgw_vis(vis, sizeof(vis), b->service_id,
 	    b->service_id_len);
-	log_info("binding of %s to %s ended: %s", vis, inet_ntoa(b->local4),
-	    binding_end_reason_name(reason));
+	auth_record_log(b->service_id, "binding of %s to %s ended: %s", vis,
+	    inet_ntoa(b->local4), binding_end_reason_name(reason));
 	auth_peer_del(b->service_id);
 	/* The table no longer holds b: count what remains. */
 	if (b->local4.s_addr != INADDR_ANY &&
@@ -974,6 +1059,7 @@ auth_timer(int fd, short event, void *arg)
 	binding_expire(bindings, now, auth_end_cb, NULL);
 	replay_expire(replays, now);
 	ratelimit_expire(ratelimit, auth_monotonic_ms());
+	log_ratelimit_flush();
 	if (++ticks % AUTH_COMPACT_TICKS == 0)
 		binding_history_compact(history, now - aconf.retention);
 	auth_commit("expiring bindings");
@@ -1317,6 +1403,7 @@ auth_ack(struct auth_sock *s, const uint8_t *buf, size_t len,
 	const struct imsg_auth_key	*k;
 	struct auth_peer		*p;
 	struct auth_msg			 m;
+	struct log_ratelimit		*rl;
 	const char			*why = NULL;
 	char				 vis[4 * AUTH_MAX_SERVICE_ID + 1];
 	int64_t				 d;
@@ -1342,7 +1429,11 @@ auth_ack(struct auth_sock *s, const uint8_t *buf, size_t len,
 	    p->to.sin_addr.s_addr != from->sin_addr.s_addr)
 		why = "no notify waits for it";
 	if (why != NULL) {
-		if (log_ratelimit_ok(&refuse_rl, 50, 10))
+		/* The first two checks are the cheap ones (see unleased_rl). */
+		rl = strcmp(why, "no lease") == 0 ||
+		    strcmp(why, "rate limited") == 0 ? &unleased_rl :
+		    &refuse_rl;
+		if (log_ratelimit_ok(rl, AUTH_LOG_BURST, AUTH_LOG_WINDOW))
 			log_warnx("%s: ack from %s ignored: %s", s->ifname,
 			    inet_ntoa(from->sin_addr), why);
 		return;

@@ -76,12 +76,43 @@ static void	 control_compose(struct ctl_conn *, uint32_t, const void *,
 static void	 control_result(struct ctl_conn *, int32_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static struct ctl_conn *control_find(uint32_t);
+static int	 control_log_ok(void);
+static void	 control_bad(struct ctl_conn *, struct imsg *);
 
 static TAILQ_HEAD(, ctl_conn)	 ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
 static unsigned int		 ctl_nconns;
 static uint32_t			 ctl_next_id = 1;
 static struct ctl_listener	 listeners[2];	/* index: readonly */
-static struct log_ratelimit	 ctl_full_rl;
+/*
+ * Anyone may connect to the read-only socket (mode 0666) and send
+ * garbage, over and over: outside verbose mode each kind of complaint
+ * is logged at most CONTROL_LOG_BURST times per CONTROL_LOG_WINDOW
+ * seconds, and a count of the rest follows.
+ */
+#define CONTROL_LOG_BURST	5
+#define CONTROL_LOG_WINDOW	60
+static struct log_ratelimit	 ctl_full_rl = {
+	.what = "refused control connections"
+};
+static struct log_ratelimit	 ctl_bad_rl = {
+	.what = "invalid control messages"
+};
+
+static int
+control_log_ok(void)
+{
+	return log_ratelimit_ok(&ctl_bad_rl, CONTROL_LOG_BURST,
+	    CONTROL_LOG_WINDOW);
+}
+
+/* Logs a malformed request; the caller closes the session. */
+static void
+control_bad(struct ctl_conn *c, struct imsg *imsg)
+{
+	if (control_log_ok())
+		log_warnx("control session %u: invalid %s, closing it",
+		    c->id, imsg_type_name(imsg_get_type(imsg)));
+}
 
 void
 control_init(void)
@@ -149,7 +180,9 @@ control_accept(int fd, short event, void *arg)
 	    SOCK_CLOEXEC)) == -1) {
 		if (errno == EMFILE || errno == ENFILE) {
 			/* Out of descriptors: stop accepting for a while. */
-			log_warn("%s: accept4", __func__);
+			if (log_ratelimit_ok(&ctl_full_rl, CONTROL_LOG_BURST,
+			    CONTROL_LOG_WINDOW))
+				log_warn("%s: accept4", __func__);
 			event_del(&l->ev);
 			evtimer_add(&l->pause, &tv);
 		} else if (errno != EAGAIN && errno != EINTR &&
@@ -158,7 +191,8 @@ control_accept(int fd, short event, void *arg)
 		return;
 	}
 	if (ctl_nconns >= CONTROL_MAX_SESSIONS) {
-		if (log_ratelimit_ok(&ctl_full_rl, 5, 60))
+		if (log_ratelimit_ok(&ctl_full_rl, CONTROL_LOG_BURST,
+		    CONTROL_LOG_WINDOW))
 			log_warnx("%d control sessions open, closing a new "
 			    "one", CONTROL_MAX_SESSIONS);
 		close(cfd);
@@ -249,8 +283,9 @@ control_dispatch(int fd, short event, void *arg)
 		return;
 	}
 	if (c->ibuf.w.queued > CONTROL_MAX_QUEUED) {
-		log_warnx("control session %u does not read its answers, "
-		    "closing it", c->id);
+		if (control_log_ok())
+			log_warnx("control session %u does not read its "
+			    "answers, closing it", c->id);
 		control_close(c);
 		return;
 	}
@@ -267,8 +302,9 @@ control_process(struct ctl_conn *c)
 
 	while (!c->dumping) {
 		if ((n = imsg_get(&c->ibuf, &imsg)) == -1) {
-			log_warnx("control session %u: invalid message "
-			    "header, closing it", c->id);
+			if (control_log_ok())
+				log_warnx("control session %u: invalid "
+				    "message header, closing it", c->id);
 			return -1;
 		}
 		if (n == 0)
@@ -292,8 +328,9 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	int			 verbose;
 
 	if (imsg->fd != -1) {
-		log_warnx("control session %u: %s with a descriptor, "
-		    "closing it", c->id, imsg_type_name(type));
+		if (control_log_ok())
+			log_warnx("control session %u: %s with a descriptor, "
+			    "closing it", c->id, imsg_type_name(type));
 		return -1;
 	}
 
@@ -367,8 +404,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	return 0;
 
  bad:
-	log_warnx("control session %u: invalid %s, closing it", c->id,
-	    imsg_type_name(type));
+	control_bad(c, imsg);
 	return -1;
 }
 
@@ -379,8 +415,7 @@ control_show_leases(struct ctl_conn *c, struct imsg *imsg)
 	const struct imsg_lease4	*l;
 
 	if (imsg_get_data(imsg, &a, sizeof(a)) == -1) {
-		log_warnx("control session %u: invalid %s, closing it",
-		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		control_bad(c, imsg);
 		return -1;
 	}
 	switch (a.family) {
@@ -413,8 +448,7 @@ control_release(struct ctl_conn *c, struct imsg *imsg)
 	char				 buf[INET_ADDRSTRLEN];
 
 	if (imsg_get_data(imsg, &a, sizeof(a)) == -1) {
-		log_warnx("control session %u: invalid %s, closing it",
-		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		control_bad(c, imsg);
 		return -1;
 	}
 	if (c->readonly) {
@@ -467,8 +501,7 @@ control_show_bindings(struct ctl_conn *c, struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &q, sizeof(q)) == -1 ||
 	    !MCGW_STR_OK(q.service_id)) {
-		log_warnx("control session %u: invalid %s, closing it",
-		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		control_bad(c, imsg);
 		return -1;
 	}
 	d.c = c;
@@ -489,8 +522,7 @@ control_show_history(struct ctl_conn *c, struct imsg *imsg)
 	if (imsg_get_data(imsg, &q, sizeof(q)) == -1 ||
 	    (q.family != AF_INET && q.family != AF_INET6) ||
 	    q.has_port > 1 || q.has_time > 1) {
-		log_warnx("control session %u: invalid %s, closing it",
-		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		control_bad(c, imsg);
 		return -1;
 	}
 	if ((out = calloc(CONTROL_MAX_ENTRIES, sizeof(*out))) == NULL) {
@@ -515,8 +547,7 @@ control_clear_binding(struct ctl_conn *c, struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &q, sizeof(q)) == -1 ||
 	    !MCGW_STR_OK(q.service_id)) {
-		log_warnx("control session %u: invalid %s, closing it",
-		    c->id, imsg_type_name(imsg_get_type(imsg)));
+		control_bad(c, imsg);
 		return -1;
 	}
 	if (c->readonly) {

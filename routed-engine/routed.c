@@ -81,7 +81,7 @@ static time_t			 routed_started;
 static int			 restoring;
 static struct lease_cursor	 restore_cursor;
 static uint32_t			 restore_sent;
-static struct log_ratelimit	 store_fail_rl;
+static struct log_ratelimit	 store_fail_rl = { .what = "journal writes" };
 
 struct in_addr			 routed_uplink4;
 struct in6_addr			 routed_uplink6;

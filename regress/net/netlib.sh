@@ -90,10 +90,13 @@ mcgwctl()
 }
 
 # Starts mcgwd in the gateway namespace and waits until dhcpd serves.
+# It runs with -v unless MCGWD_BRIEF is set.
 mcgwd_start()
 {
+	verbose=-v
+	[ -z "${MCGWD_BRIEF:-}" ] || verbose=
 	# Not through ns_exec: $! must be mcgwd itself, not a subshell.
-	ip netns exec "$GW" "$MCGWD" -d -v -f "$PWD/mcgwd.conf" \
+	ip netns exec "$GW" "$MCGWD" -d $verbose -f "$PWD/mcgwd.conf" \
 	    -s "$PWD/ctl.sock" >>mcgwd.log 2>&1 &
 	echo $! >mcgwd.pid
 	echo $! >>pids.list
