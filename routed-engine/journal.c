@@ -20,12 +20,23 @@
  *	  7  u8  flags, 0
  *	  8  u32 CRC-32C of bytes 4-7 and the payload
  *
- * The records end at the first record header of twelve zero bytes, or
- * at the end of the file.  Everything past the last record is zero:
- * the file is extended in large steps ahead of the writes
- * (journal_prealloc), because an fdatasync that must also store a new
- * file size commits the inode on every batch.  Bytes other than zero
- * there are a torn write and are cut like any other torn tail.
+ * Everything past the last record is zero: the file is extended in
+ * large steps ahead of the writes (journal_prealloc), because an
+ * fdatasync that must also store a new file size commits the inode on
+ * every batch.  Bytes other than zero there are a torn write and are
+ * cut like any other torn tail.
+ *
+ * Damage costs only the bytes it hits.  Where a record fails its
+ * checks, replay tests every later offset for a record that passes
+ * stricter checks: a header this version writes, the checksum and a
+ * payload that decodes.  It skips the bytes up to that record, logs
+ * the range and goes on.  Zeros never pass, so the preallocated space
+ * ends the records.  The writer appends after the last good record,
+ * and a snapshot then rewrites the file without the damage
+ * (journal_need_compact).  A damaged file header costs no record
+ * either, because it contains only constants and the creation time: a
+ * file with a bad magic or header checksum is replayed as a journal
+ * if any record in it passes, and set aside if none does.
  *
  * Payloads are encoded field by field, so that changing a struct does
  * not change the file.  A reader ignores bytes past the fields it can
@@ -82,8 +93,33 @@
 #define HISTORY_MAX		(HISTORY_FIXED + MCGW_SERVICE_ID_LEN)
 /* The largest record of any type. */
 #define RECORD_MAX		(JOURNAL_REC_HDR + BINDING_MAX)
+/* Replay logs this many damaged ranges one by one, then only counts. */
+#define DAMAGE_LOG_MAX		20
 
 size_t		 journal_prealloc = JOURNAL_PREALLOC;
+
+/* Replay's window on the file, which slides forward as it reads. */
+struct reader {
+	int		 fd;
+	unsigned char	*buf;
+	size_t		 bufsize;
+	size_t		 len;		/* bytes in buf */
+	size_t		 pos;		/* the offset under test, in buf */
+	off_t		 base;		/* file offset of buf[0] */
+	int		 eof;
+};
+
+/* Replay's progress: the last good record and any damaged range. */
+struct scan {
+	off_t		 good;		/* end of the last good record */
+	off_t		 dmg;		/* start of the damaged range, or -1 */
+	off_t		 strict;	/* strict checks up to this offset */
+	const char	*why;		/* what failed at dmg */
+	int		 nonzero;	/* a byte other than 0 in the range */
+	uint64_t	 ranges;
+	uint64_t	 bytes;		/* in the ranges */
+	uint64_t	 after;		/* good records after the first range */
+};
 
 static uint32_t	 crc32c_table[256];
 
@@ -98,7 +134,8 @@ static int	 write_all(int, const void *, size_t);
 static int	 pwrite_all(int, const void *, size_t, off_t);
 static int	 fsync_dir(const char *);
 static void	 header_encode(unsigned char *, int64_t);
-static const char *header_check(const unsigned char *, size_t, int64_t *);
+static const char *header_check(const unsigned char *, size_t, int64_t *,
+		    int *);
 static uint32_t	 record_crc(const unsigned char *, size_t);
 static size_t	 record_finish(unsigned char *, uint16_t, uint8_t, size_t);
 static size_t	 record_encode(unsigned char *, size_t,
@@ -109,11 +146,20 @@ static int	 journal_write_snapshot(struct journal *,
 static void	 journal_cut(struct journal *, off_t, off_t, const char *);
 static void	 journal_record(struct journal *, const unsigned char *,
 		    off_t, const struct journal_sink *, int64_t *);
+static size_t	 record_max(const unsigned char *);
+static int	 record_decodes(const unsigned char *, size_t);
+static size_t	 record_check(const unsigned char *, size_t, int,
+		    const char **);
+static int	 reader_fill(struct reader *, size_t);
+static void	 scan_damage(struct scan *, const unsigned char *, size_t,
+		    off_t, const char *, int);
+static size_t	 scan_skip(const unsigned char *, size_t);
+static void	 scan_good(struct journal *, struct scan *, off_t, size_t);
+static int64_t	 replay_end(struct journal *, struct scan *, off_t,
+		    int64_t);
 static int	 journal_reserve(struct journal *, size_t);
 static off_t	 journal_prealloc_end(off_t);
 static off_t	 journal_extend(int, off_t, off_t);
-static int	 all_zero(const unsigned char *, size_t);
-static int	 journal_tail_zero(struct journal *, off_t, off_t);
 static const unsigned char *get_str(const unsigned char *,
 		    const unsigned char *, char *, size_t);
 
@@ -253,16 +299,25 @@ header_encode(unsigned char *p, int64_t created)
 	put32(p + 28, journal_crc32c(0, p, 28));
 }
 
-/* Returns NULL for a good header, else what is wrong with it. */
+/*
+ * Returns NULL for a good header, else what is wrong with it.  Sets
+ * *damaged when the header may be ours with bytes damaged: its records
+ * then decide (replay_end).  A header that passes its checksum but
+ * names another version or size was written so on purpose.
+ */
 static const char *
-header_check(const unsigned char *p, size_t len, int64_t *created)
+header_check(const unsigned char *p, size_t len, int64_t *created,
+    int *damaged)
 {
+	*damaged = 0;
 	if (len < JOURNAL_HDR_SIZE)
 		return "short file header";
+	*damaged = 1;
 	if (memcmp(p, JOURNAL_MAGIC, 8) != 0)
 		return "bad magic";
 	if (get32(p + 28) != journal_crc32c(0, p, 28))
 		return "file header checksum mismatch";
+	*damaged = 0;
 	if (get32(p + 8) != JOURNAL_VERSION)
 		return "unsupported format version";
 	if (get32(p + 12) != JOURNAL_HDR_SIZE)
@@ -541,7 +596,7 @@ journal_open(struct journal *j, const char *path)
 	struct stat	 st;
 	const char	*slash, *reason;
 	ssize_t		 n;
-	int		 r;
+	int		 r, damaged;
 
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
@@ -580,8 +635,13 @@ journal_open(struct journal *j, const char *path)
 		close(j->fd);
 		return -1;
 	}
-	if ((reason = header_check(hdr, n, &j->created)) != NULL)
-		return journal_set_aside(j, reason);
+	if ((reason = header_check(hdr, n, &j->created, &damaged)) != NULL) {
+		if (!damaged)
+			return journal_set_aside(j, reason);
+		/* Replay sets the file aside if no record passes. */
+		j->hdr_damage = reason;
+		j->created = 0;
+	}
 	/* Where the records end is known only once replay has run. */
 	j->size = j->alloc = st.st_size;
 	j->need_replay = 1;
@@ -708,6 +768,8 @@ journal_write_snapshot(struct journal *j, const struct journal_source *src)
 	j->alloc = alloc;
 	j->need_replay = 0;
 	j->tail_dirty = 0;
+	j->hdr_damage = NULL;
+	j->damaged = 0;
 	j->records = records;
 	return 0;
 
@@ -795,94 +857,261 @@ journal_replay(struct journal *j, journal_lease_cb cb, void *arg)
 	return journal_replay_all(j, &sink);
 }
 
+/*
+ * The payload limit of a record header that this version writes, 0 for
+ * any other header.
+ */
+static size_t
+record_max(const unsigned char *p)
+{
+	if (p[7] != 0)
+		return 0;
+	switch (get16(p + 4)) {
+	case JOURNAL_REC_LEASE4:
+		return p[6] == LEASE4_VERSION ? LEASE4_MAX : 0;
+	case JOURNAL_REC_BINDING:
+		return p[6] == BINDING_VERSION ? BINDING_MAX : 0;
+	case JOURNAL_REC_HISTORY:
+		return p[6] == HISTORY_VERSION ? HISTORY_MAX : 0;
+	}
+	return 0;
+}
+
+/* 1 if the payload of a record that record_max accepts decodes. */
+static int
+record_decodes(const unsigned char *p, size_t plen)
+{
+	struct imsg_lease4		 l;
+	struct imsg_binding		 b;
+	struct imsg_binding_history	 h;
+
+	switch (get16(p + 4)) {
+	case JOURNAL_REC_LEASE4:
+		return journal_decode_lease(p + JOURNAL_REC_HDR, plen, &l) == 0;
+	case JOURNAL_REC_BINDING:
+		return journal_decode_binding(p + JOURNAL_REC_HDR, plen,
+		    &b) == 0;
+	case JOURNAL_REC_HISTORY:
+		return journal_decode_history(p + JOURNAL_REC_HDR, plen,
+		    &h) == 0;
+	}
+	return 0;
+}
+
+/*
+ * Returns the size of the record at p (avail bytes in the buffer) if it
+ * is whole and passes its checksum.  Otherwise returns 0 and sets *why
+ * to the failed check.  In strict mode, which finds records again
+ * after damage, the header must be one this version writes and the
+ * payload must decode, because a CRC-32C alone accepts about one
+ * offset of random bytes in 2^32.  The payload limit of strict mode
+ * also keeps each test cheap.
+ *
+ * NOTE: a client identifier (255 bytes, chosen by the client) can
+ * contain a whole record.  Replay accepts it only if damage to that
+ * client's own record header starts the search inside the payload.
+ */
+static size_t
+record_check(const unsigned char *p, size_t avail, int strict,
+    const char **why)
+{
+	uint32_t	 plen;
+	size_t		 max;
+
+	if (avail < JOURNAL_REC_HDR) {
+		*why = "short record header";
+		return 0;
+	}
+	plen = get32(p);
+	max = strict ? record_max(p) : JOURNAL_REC_MAX;
+	if (plen > max || (strict && plen == 0)) {
+		*why = strict ? "bad record header" :
+		    "record length over the maximum";
+		return 0;
+	}
+	if (avail - JOURNAL_REC_HDR < plen) {
+		*why = "record runs past the end of file";
+		return 0;
+	}
+	if (get32(p + 8) != record_crc(p, plen)) {
+		*why = "record checksum mismatch";
+		return 0;
+	}
+	if (strict && !record_decodes(p, plen)) {
+		*why = "malformed record";
+		return 0;
+	}
+	return JOURNAL_REC_HDR + plen;
+}
+
+/*
+ * Makes need bytes from pos on available, fewer only at the end of the
+ * file.  A refill moves fewer than need bytes and then requests at
+ * least JOURNAL_CHUNK, so replay stays linear in the file size.
+ */
+static int
+reader_fill(struct reader *r, size_t need)
+{
+	ssize_t	 n;
+
+	while (r->len - r->pos < need && !r->eof) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->base += r->pos;
+		r->len -= r->pos;
+		r->pos = 0;
+		n = pread(r->fd, r->buf + r->len, r->bufsize - r->len,
+		    r->base + r->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			r->eof = 1;
+		r->len += n;
+	}
+	return 0;
+}
+
+/* A damaged range starts at off, where a record failed with why. */
+static void
+scan_damage(struct scan *s, const unsigned char *p, size_t avail,
+    off_t off, const char *why, int strict)
+{
+	static const unsigned char	 zero[JOURNAL_REC_HDR];
+
+	s->dmg = off;
+	s->why = why;
+	s->nonzero = 0;
+	if (avail >= JOURNAL_REC_HDR && memcmp(p, zero, sizeof(zero)) == 0)
+		s->why = "torn write in the preallocated space";
+	/*
+	 * Records that start inside the span of the failed record get the
+	 * strict checks, so that no byte is run through the checksum of
+	 * a long record more than once: replay stays linear in time.
+	 */
+	if (!strict && avail >= JOURNAL_REC_HDR && get32(p) <= JOURNAL_REC_MAX)
+		s->strict = off + JOURNAL_REC_HDR + get32(p);
+}
+
+/*
+ * How far the search after damage may move on from p.  A record that
+ * strict checks accept has a length other than 0, so a byte other than
+ * 0 among its first four: a run of zeros, such as the preallocated
+ * space, is passed over but for its last three bytes.
+ */
+static size_t
+scan_skip(const unsigned char *p, size_t avail)
+{
+	size_t	 n = 0;
+
+	while (n < avail && p[n] == 0)
+		n++;
+	return n > 4 ? n - 3 : 1;
+}
+
+/* A good record of n bytes at off ends the damaged range, if any. */
+static void
+scan_good(struct journal *j, struct scan *s, off_t off, size_t n)
+{
+	if (s->dmg != -1) {
+		if (s->ranges < DAMAGE_LOG_MAX)
+			log_warnx("journal %s: skipping %lld damaged bytes at "
+			    "offset %lld: %s", j->path,
+			    (long long)(off - s->dmg), (long long)s->dmg,
+			    s->nonzero ? s->why : "bytes zeroed");
+		s->ranges++;
+		s->bytes += off - s->dmg;
+		s->dmg = -1;
+	}
+	if (s->ranges > 0)
+		s->after++;
+	s->good = off + n;
+}
+
 int64_t
 journal_replay_all(struct journal *j, const struct journal_sink *sink)
 {
-	unsigned char	*buf, *p;
-	const size_t	 bufsize = JOURNAL_CHUNK + JOURNAL_REC_HDR +
-			    JOURNAL_REC_MAX;
-	size_t		 len = 0, pos = 0, avail, need;
-	off_t		 base = JOURNAL_HDR_SIZE, filesize;
-	struct stat	 st;
-	const char	*reason = NULL;
+	struct reader	 r;
+	struct scan	 s;
+	const char	*why;
+	unsigned char	*p;
 	int64_t		 nleases = 0;
-	ssize_t		 n;
-	int		 eof = 0, zero = 0, r;
-	uint32_t	 plen;
+	size_t		 n;
+	off_t		 off;
+	int		 strict;
 
-	if (fstat(j->fd, &st) == -1) {
-		log_warn("%s: fstat %s", __func__, j->path);
-		return -1;
-	}
-	filesize = st.st_size;
-	if ((buf = malloc(bufsize)) == NULL) {
+	memset(&r, 0, sizeof(r));
+	r.fd = j->fd;
+	r.bufsize = JOURNAL_CHUNK + JOURNAL_REC_HDR + JOURNAL_REC_MAX;
+	r.base = JOURNAL_HDR_SIZE;
+	if ((r.buf = malloc(r.bufsize)) == NULL) {
 		log_warn("%s", __func__);
 		return -1;
 	}
+	memset(&s, 0, sizeof(s));
+	s.good = JOURNAL_HDR_SIZE;
+	s.dmg = -1;
 	j->records = 0;
 	j->skipped = 0;
 
 	for (;;) {
-		avail = len - pos;
-		p = buf + pos;
-		need = JOURNAL_REC_HDR;
-		if (avail >= JOURNAL_REC_HDR) {
-			if (all_zero(p, JOURNAL_REC_HDR)) {
-				zero = 1;	/* the preallocated space */
-				break;
-			}
-			if ((plen = get32(p)) > JOURNAL_REC_MAX) {
-				reason = "record length over the maximum";
-				break;
-			}
-			need += plen;
+		if (reader_fill(&r, JOURNAL_REC_HDR + JOURNAL_REC_MAX) == -1) {
+			log_warn("%s: read %s", __func__, j->path);
+			free(r.buf);
+			return -1;
 		}
-		if (avail < need) {
-			if (eof) {
-				/* A cut inside the zeros leaves a few. */
-				if (avail > 0 && !all_zero(p, avail))
-					reason = avail < JOURNAL_REC_HDR ?
-					    "short record header" :
-					    "record runs past the end of file";
-				break;
-			}
-			/* Refill: keep the partial record, read a chunk. */
-			memmove(buf, p, avail);
-			base += pos;
-			pos = 0;
-			len = avail;
-			n = pread(j->fd, buf + len, bufsize - len, base + len);
-			if (n == -1) {
-				if (errno == EINTR)
-					continue;
-				log_warn("%s: read %s", __func__, j->path);
-				free(buf);
-				return -1;
-			}
-			if (n == 0)
-				eof = 1;
-			len += n;
+		if (r.pos == r.len)
+			break;
+		p = r.buf + r.pos;
+		off = r.base + r.pos;
+		strict = s.dmg != -1 || off < s.strict;
+		if ((n = record_check(p, r.len - r.pos, strict, &why)) > 0) {
+			scan_good(j, &s, off, n);
+			journal_record(j, p, off, sink, &nleases);
+			r.pos += n;
 			continue;
 		}
-		if (get32(p + 8) != record_crc(p, need - JOURNAL_REC_HDR)) {
-			reason = "record checksum mismatch";
-			break;
-		}
-		journal_record(j, p, base + pos, sink, &nleases);
-		pos += need;
+		/* Look for a good record at a later offset. */
+		if (s.dmg == -1)
+			scan_damage(&s, p, r.len - r.pos, off, why, strict);
+		s.nonzero |= *p != 0;
+		r.pos += scan_skip(p, r.len - r.pos);
 	}
-	free(buf);
+	free(r.buf);
+	return replay_end(j, &s, r.base + r.len, nleases);
+}
 
-	j->size = base + pos;
+/*
+ * After the last good record: zeros to the end of the file are the
+ * preallocated space, anything else a torn tail to cut.  The writer
+ * appends after the last good record, past any damage inside the file.
+ */
+static int64_t
+replay_end(struct journal *j, struct scan *s, off_t filesize,
+    int64_t nleases)
+{
+	j->size = s->good;
 	j->alloc = filesize;
 	j->need_replay = 0;
-	if (zero && (r = journal_tail_zero(j, j->size, filesize)) != 1) {
-		if (r == -1)
-			return -1;
-		reason = "torn write in the preallocated space";
+	if (j->hdr_damage != NULL) {
+		if (j->records == 0)
+			return journal_set_aside(j, j->hdr_damage) == -1 ?
+			    -1 : 0;
+		log_warnx("journal %s: file header damaged (%s), keeping the "
+		    "%llu records that pass their checks", j->path,
+		    j->hdr_damage, (unsigned long long)j->records);
+		j->damaged = 1;
 	}
-	if (reason != NULL)
-		journal_cut(j, j->size, filesize, reason);
+	if (s->dmg != -1 && s->nonzero)
+		journal_cut(j, s->good, filesize, s->why);
+	if (s->ranges > 0) {
+		log_warnx("journal %s: skipped %llu damaged ranges of %llu "
+		    "bytes in all, recovered %llu records after damage",
+		    j->path, (unsigned long long)s->ranges,
+		    (unsigned long long)s->bytes,
+		    (unsigned long long)s->after);
+		j->damaged = 1;
+	}
 	if (j->skipped > 0)
 		log_warnx("journal %s: skipped %llu records it cannot read",
 		    j->path, (unsigned long long)j->skipped);
@@ -937,40 +1166,6 @@ journal_extend(int fd, off_t alloc, off_t need)
 	    ftruncate(fd, end) == 0)
 		return end;
 	return alloc;
-}
-
-static int
-all_zero(const unsigned char *p, size_t len)
-{
-	while (len > 0 && *p == 0) {
-		p++;
-		len--;
-	}
-	return len == 0;
-}
-
-/* 1 if the bytes from off to end are all zero, 0 if not, -1 on error. */
-static int
-journal_tail_zero(struct journal *j, off_t off, off_t end)
-{
-	unsigned char	 buf[64 * 1024];
-	ssize_t		 n;
-
-	while (off < end) {
-		n = pread(j->fd, buf, sizeof(buf), off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_warn("%s: read %s", __func__, j->path);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		if (!all_zero(buf, n))
-			return 0;
-		off += n;
-	}
-	return 1;
 }
 
 int
@@ -1071,12 +1266,14 @@ journal_commit(struct journal *j)
  * Compact once the file holds more than twice the live records plus
  * 1024.  The file then stays within about three times its live size.
  * Each snapshot of N records follows at least N + 1024 appends, which
- * spreads its cost over them.
+ * spreads its cost over them.  After a replay that skipped damage,
+ * compact at once: the snapshot contains what replay recovered, and
+ * no later replay has to search past the damage again.
  */
 int
 journal_need_compact(const struct journal *j, uint64_t live)
 {
-	return j->records > live * 2 + 1024;
+	return j->damaged || j->records > live * 2 + 1024;
 }
 
 int

@@ -39,6 +39,8 @@ struct journal {
 	off_t		 size;		/* end of the last durable record */
 	off_t		 alloc;		/* file size: zeros from size on */
 	int		 need_replay;	/* size unknown until replay */
+	const char	*hdr_damage;	/* the failed header check, or NULL */
+	int		 damaged;	/* replay skipped damage: compact */
 	int		 tail_dirty;	/* failed write left bytes past size */
 	uint64_t	 records;
 	uint64_t	 syncs;
@@ -83,16 +85,17 @@ struct journal_source {
  */
 extern size_t	 journal_prealloc;
 /*
- * Opens path for append, creating it (and setting aside a file whose
- * header is garbage) as needed.  The directory of path receives the
- * temporary file of compaction.  Returns -1 only when no journal can
- * be created at all.
+ * Opens path for append, creating it (and setting aside a file that is
+ * no journal) as needed.  Replay decides on a file whose header is
+ * damaged.  The directory of path receives the temporary file of
+ * compaction.  Returns -1 only when no journal can be created at all.
  */
 int		 journal_open(struct journal *, const char *path);
 /*
- * Reads every record, calls cb for each lease, and cuts a torn or
- * corrupt tail.  Must run once before the first commit.  Returns the
- * number of lease records, -1 on an I/O error.
+ * Reads every record, calls cb for each lease, skips damaged ranges
+ * and finds the records after them again, and cuts a torn or corrupt
+ * tail.  Must run once before the first commit.  Returns the number of
+ * lease records, -1 on an I/O error.
  */
 int64_t		 journal_replay(struct journal *, journal_lease_cb, void *);
 /* The same for every record type. */
@@ -111,7 +114,10 @@ int		 journal_add_history(struct journal *,
  * batch is dropped: the caller reports every record in it as failed.
  */
 int		 journal_commit(struct journal *);
-/* 1 when the file holds enough superseded records to compact. */
+/*
+ * 1 when the file holds enough superseded records to compact, or when
+ * replay skipped damage that a snapshot would leave behind.
+ */
 int		 journal_need_compact(const struct journal *, uint64_t live);
 /* Replaces the file with a snapshot of the leases iter returns. */
 int		 journal_compact(struct journal *, journal_lease_iter, void *);

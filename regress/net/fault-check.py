@@ -11,9 +11,17 @@ fault-check.py stored ACKS LEASES-JSON
     Fails unless every acknowledged (address, MAC) is an active lease in
     the output of "mcgwctl -j show leases".
 fault-check.py journal FILE
-    Walks a lease journal as mcgwd.conf's state directory holds it and
-    prints "GOOD-OFFSET ACTIVE-LEASES HEADER-OK": where replay must stop,
-    and how many active leases the records before that point leave.
+    Walks a lease journal as mcgwd.conf's state directory holds it, past
+    damaged ranges as replay does, and prints "GOOD-OFFSET ACTIVE-LEASES
+    HEADER RANGES AFTER".  GOOD-OFFSET is where the writer must append:
+    the end of the last good record, or the file size if only zeros
+    follow it.  ACTIVE-LEASES counts the active leases that the good
+    records leave.  HEADER is 1 for a good file header, 2 for a damaged
+    one with good records after it, and 0 for a file that replay must
+    set aside.  RANGES counts the damaged ranges before GOOD-OFFSET, and
+    AFTER the good records that follow the first of them.
+fault-check.py end FILE
+    Prints the offset where the good records of a journal end.
 fault-check.py flip FILE N LIMIT
     XORs N bytes at random offsets below LIMIT in FILE with random
     non-zero values.
@@ -22,6 +30,7 @@ fault-check.py flip FILE N LIMIT
 import json
 import os
 import random
+import re
 import struct
 import sys
 
@@ -37,6 +46,11 @@ HDR_SIZE = 32
 REC_HDR = 12
 REC_MAX = 65536
 REC_LEASE4 = 1
+# Record headers that replay accepts after damage: type -> (version,
+# payload maximum), the LEASE4_MAX, BINDING_MAX and HISTORY_MAX of
+# routed-engine/journal.c.
+REC_STRICT = {1: (1, 377), 2: (1, 618), 3: (1, 318)}
+NONZERO = re.compile(rb"[^\x00]")
 LEASE_FREE = 0
 LEASE_ACTIVE = 2
 
@@ -144,33 +158,95 @@ def cmd_stored(ackpath, leasepath):
     return 1 if bad else 0
 
 
+def record_at(data, off, strict):
+    """Returns the size of the record at off if it passes replay's
+    checks, else 0.  Strict checks, after damage, also require a header
+    that mcgwd writes."""
+    if off + REC_HDR > len(data):
+        return 0
+    plen, rtype, ver, flags = struct.unpack("!IHBB", data[off:off + 8])
+    if strict:
+        want, limit = REC_STRICT.get(rtype, (None, 0))
+        if flags != 0 or ver != want or plen == 0 or plen > limit:
+            return 0
+    elif plen > REC_MAX:
+        return 0
+    if off + REC_HDR + plen > len(data):
+        return 0
+    crc = struct.unpack("!I", data[off + 8:off + 12])[0]
+    payload = data[off + REC_HDR:off + REC_HDR + plen]
+    if crc != crc32c(payload, crc32c(data[off + 4:off + 8])):
+        return 0
+    return REC_HDR + plen
+
+
+def header_state(data):
+    """Returns 1 for a good file header, 2 for a damaged one and 0 for
+    a file that is no journal."""
+    hdr = data[:HDR_SIZE]
+    if len(hdr) < HDR_SIZE:
+        return 0
+    if (hdr[:8] != JOURNAL_MAGIC or
+            struct.unpack("!I", hdr[28:32])[0] != crc32c(hdr[:28])):
+        return 2
+    return 1 if struct.unpack("!II", hdr[8:16]) == (1, HDR_SIZE) else 0
+
+
+def walk(data):
+    """Replays the records of a journal whose header is not foreign:
+    (end of the last good record, {address: state}, good records,
+    damaged ranges, good records after the first range)."""
+    state = {}
+    off = good = HDR_SIZE
+    dmg = None
+    strict_until = records = ranges = after = 0
+    while off < len(data):
+        strict = dmg is not None or off < strict_until
+        n = record_at(data, off, strict)
+        if n:
+            if dmg is not None:
+                ranges += 1
+                dmg = None
+            after += 1 if ranges else 0
+            records += 1
+            plen, rtype, ver = struct.unpack("!IHB", data[off:off + 7])
+            if rtype == REC_LEASE4 and ver == 1 and plen >= 4 + 1:
+                state[data[off + 12:off + 16]] = data[off + 16]
+            off = good = off + n
+            continue
+        if dmg is None:
+            dmg = off
+            if not strict and off + REC_HDR <= len(data):
+                plen = struct.unpack("!I", data[off:off + 4])[0]
+                if plen <= REC_MAX:
+                    strict_until = off + REC_HDR + plen
+        # A record after damage has a length other than 0: skip zeros.
+        m = NONZERO.search(data, off + 1)
+        off = len(data) if m is None else max(off + 1, m.start() - 3)
+    return good, state, records, ranges, after
+
+
+def cmd_end(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    print(walk(data)[0] if header_state(data) else 0)
+    return 0
+
+
 def cmd_journal(path):
     with open(path, "rb") as f:
         data = f.read()
-    hdr = data[:HDR_SIZE]
-    if (len(hdr) < HDR_SIZE or hdr[:8] != JOURNAL_MAGIC or
-            struct.unpack("!I", hdr[28:32])[0] != crc32c(hdr[:28]) or
-            struct.unpack("!II", hdr[8:16]) != (1, HDR_SIZE)):
-        print("0 0 0")
+    header = header_state(data)
+    good, state, records, ranges, after = walk(data) if header else \
+        (0, {}, 0, 0, 0)
+    if header != 1 and records == 0:
+        print("0 0 0 0 0")
         return 0
-    state = {}
-    off = HDR_SIZE
-    while off + REC_HDR <= len(data):
-        plen, rtype, ver = struct.unpack("!IHB", data[off:off + 7])
-        if plen > REC_MAX or off + REC_HDR + plen > len(data):
-            break
-        crc = struct.unpack("!I", data[off + 8:off + 12])[0]
-        payload = data[off + REC_HDR:off + REC_HDR + plen]
-        if crc != crc32c(payload, crc32c(data[off + 4:off + 8])):
-            break
-        if rtype == REC_LEASE4 and ver == 1 and plen >= 4 + 1:
-            state[payload[0:4]] = payload[4]
-        off += REC_HDR + plen
     # Zeros past the records are preallocated space, not a torn tail.
-    if data[off:].count(0) == len(data) - off:
-        off = len(data)
+    if data[good:].count(0) == len(data) - good:
+        good = len(data)
     active = sum(1 for s in state.values() if s == LEASE_ACTIVE)
-    print("%d %d 1" % (off, active))
+    print("%d %d %d %d %d" % (good, active, header, ranges, after))
     return 0
 
 
@@ -192,7 +268,7 @@ def cmd_flip(path, n, limit):
 def main(argv):
     cmds = {"acks": (cmd_acks, 1), "overlap": (cmd_overlap, 1),
             "stored": (cmd_stored, 2), "journal": (cmd_journal, 1),
-            "flip": (cmd_flip, 3)}
+            "end": (cmd_end, 1), "flip": (cmd_flip, 3)}
     if len(argv) < 2 or argv[1] not in cmds or \
             len(argv) - 2 != cmds[argv[1]][1]:
         sys.stderr.write(__doc__)

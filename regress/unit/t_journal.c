@@ -44,6 +44,10 @@ static struct table	*replay_all(struct journal *);
 static off_t		 file_size(const char *);
 static void		 patch_file(off_t, const void *, size_t);
 static off_t		 last_record_offset(void);
+static off_t		 record_offset(int);
+static void		 flip_byte(off_t, unsigned char);
+static int		 leases_from(struct table *, uint32_t, uint32_t,
+			    int64_t);
 static int		 count_set_aside(void);
 
 static void		 test_init(size_t);
@@ -201,6 +205,54 @@ last_record_offset(void)
 	}
 	close(fd);
 	return last;
+}
+
+/* Walks the record lengths to find where record k (from 0) starts. */
+static off_t
+record_offset(int k)
+{
+	unsigned char	 h[4];
+	off_t		 off = 32;
+	int		 fd;
+
+	ATF_REQUIRE((fd = open(JPATH, O_RDONLY)) != -1);
+	while (k-- > 0) {
+		ATF_REQUIRE(pread(fd, h, 4, off) == 4);
+		off += 12 + ((uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 |
+		    h[3]);
+	}
+	close(fd);
+	return off;
+}
+
+static void
+flip_byte(off_t off, unsigned char mask)
+{
+	unsigned char	 c;
+	int		 fd;
+
+	ATF_REQUIRE((fd = open(JPATH, O_RDWR)) != -1);
+	ATF_REQUIRE(pread(fd, &c, 1, off) == 1);
+	c ^= mask;
+	ATF_REQUIRE(pwrite(fd, &c, 1, off) == 1);
+	close(fd);
+}
+
+/* Counts the leases first .. last-1 of generation gen intact in t. */
+static int
+leases_from(struct table *t, uint32_t first, uint32_t last, int64_t gen)
+{
+	struct imsg_lease4	 l;
+	uint32_t		 i;
+	int			 n = 0;
+
+	for (i = first; i < last; i++) {
+		make_lease(&l, i, LEASE_ACTIVE, gen);
+		if (t->present[i] &&
+		    memcmp(&t->lease[i], &l, sizeof(l)) == 0)
+			n++;
+	}
+	return n;
 }
 
 static int
@@ -409,22 +461,82 @@ ATF_TC_BODY(journal_unknown_type, tc)
 	table_free(t);
 }
 
+ATF_TC_WITHOUT_HEAD(journal_header_damage);
+ATF_TC_BODY(journal_header_damage, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	const off_t	 where[] = { 0, 7, 9, 13, 20, 25, 30 };
+	size_t		 i;
+
+	/* One damaged byte anywhere in the header costs no record. */
+	test_init(0);
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		write_leases(10, LEASE_ACTIVE, 1);
+		flip_byte(where[i], 0x10);
+		t = replay_all(&j);
+		ATF_CHECK_EQ_MSG(t->count, 10, "header byte %lld",
+		    (long long)where[i]);
+		ATF_CHECK_EQ(j.damaged, 1);
+		ATF_CHECK(journal_need_compact(&j, t->count));
+		ATF_CHECK_EQ(journal_close(&j), 0);
+		table_free(t);
+		ATF_REQUIRE(unlink(JPATH) == 0);
+	}
+	ATF_CHECK_EQ(count_set_aside(), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_header_rewritten);
+ATF_TC_BODY(journal_header_rewritten, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+
+	/* The whole header lost, then a snapshot writes a good one. */
+	test_init(0);
+	write_leases(10, LEASE_ACTIVE, 1);
+	patch_file(0, "NOTAJRNL\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+	    "\0\0\0\0\0\0\0\0", 32);
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	iter_pos = 0;
+	ATF_REQUIRE(journal_compact(&j, table_iter, t) == 0);
+	ATF_CHECK_EQ(j.damaged, 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK_EQ(j.damaged, 0);
+	ATF_CHECK(j.hdr_damage == NULL);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	ATF_CHECK_EQ(count_set_aside(), 0);
+}
+
 ATF_TC_WITHOUT_HEAD(journal_garbage_header);
 ATF_TC_BODY(journal_garbage_header, tc)
 {
 	struct journal	 j;
 	struct table	*t;
+	unsigned char	 junk[4096];
+	uint32_t	 crc;
+	size_t		 i;
+	int		 fd;
 
+	/* A file that is no journal, and no record in it passes. */
 	test_init(0);
-	write_leases(10, LEASE_ACTIVE, 1);
-	patch_file(0, "NOTAJRNL", 8);
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = "not a journal"[i % 13];
+	ATF_REQUIRE((fd = open(JPATH, O_WRONLY | O_CREAT, 0600)) != -1);
+	ATF_REQUIRE(write(fd, junk, sizeof(junk)) == (ssize_t)sizeof(junk));
+	close(fd);
 
 	t = replay_all(&j);
 	ATF_CHECK_EQ(t->count, 0);
 	ATF_CHECK_EQ(file_size(JPATH), 32);
 	ATF_CHECK_EQ(journal_close(&j), 0);
 	table_free(t);
-
 	ATF_CHECK_EQ(count_set_aside(), 1);
 
 	/* The new journal works. */
@@ -434,13 +546,269 @@ ATF_TC_BODY(journal_garbage_header, tc)
 	ATF_CHECK_EQ(journal_close(&j), 0);
 	table_free(t);
 
-	/* A second bad header in the same second keeps both copies. */
+	/*
+	 * A header that passes its checksum but names another version was
+	 * written so: set aside, and a second one in the same second keeps
+	 * both copies.
+	 */
 	patch_file(8, "\0\0\0\7", 4);
+	ATF_REQUIRE((fd = open(JPATH, O_RDONLY)) != -1);
+	ATF_REQUIRE(pread(fd, junk, 28, 0) == 28);
+	close(fd);
+	crc = journal_crc32c(0, junk, 28);
+	junk[0] = crc >> 24;
+	junk[1] = crc >> 16;
+	junk[2] = crc >> 8;
+	junk[3] = crc;
+	patch_file(28, junk, 4);
 	t = replay_all(&j);
 	ATF_CHECK_EQ(t->count, 0);
 	ATF_CHECK_EQ(journal_close(&j), 0);
 	table_free(t);
 	ATF_CHECK_EQ(count_set_aside(), 2);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_header_empty);
+ATF_TC_BODY(journal_header_empty, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+
+	/* A damaged header on a journal with no record: nothing to keep. */
+	test_init(4096);
+	write_leases(0, LEASE_ACTIVE, 1);
+	flip_byte(3, 0x01);
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	ATF_CHECK_EQ(count_set_aside(), 1);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_resync_payload);
+ATF_TC_BODY(journal_resync_payload, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	off_t			 size;
+
+	/* A flipped byte inside record 50 of 100. */
+	test_init(0);
+	write_leases(100, LEASE_ACTIVE, 1);
+	size = file_size(JPATH);
+	flip_byte(record_offset(50) + 20, 0x04);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 99);
+	ATF_CHECK(!t->present[50]);
+	ATF_CHECK_EQ(leases_from(t, 51, 100, 1), 49);
+	ATF_CHECK_EQ(j.records, 99);
+	ATF_CHECK_EQ(j.size, size);
+	ATF_CHECK_EQ(file_size(JPATH), size);
+	ATF_CHECK_EQ(j.damaged, 1);
+
+	/* Appends go after the last good record, past the damage. */
+	make_lease(&l, 50, LEASE_ACTIVE, 2);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 100);
+	ATF_CHECK(memcmp(&t->lease[50], &l, sizeof(l)) == 0);
+	ATF_CHECK_EQ(leases_from(t, 51, 100, 1), 49);
+
+	/* The snapshot that follows leaves the damage behind. */
+	iter_pos = 0;
+	ATF_REQUIRE(journal_compact(&j, table_iter, t) == 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 100);
+	ATF_CHECK_EQ(j.damaged, 0);
+	ATF_CHECK(!journal_need_compact(&j, t->count));
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_resync_length);
+ATF_TC_BODY(journal_resync_length, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	const struct {
+		int		 byte;
+		unsigned char	 mask;
+	} flips[] = {
+		{ 0, 0x80 }, { 1, 0x01 }, { 2, 0x02 }, { 3, 0x40 },
+		{ 3, 0x01 }, { 3, 0x80 }, { 2, 0x10 }
+	};
+	size_t		 i;
+
+	/*
+	 * A damaged length makes the record's end unknown, shorter or
+	 * longer: every other record must come back all the same.
+	 */
+	test_init(0);
+	for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+		write_leases(100, LEASE_ACTIVE, 1);
+		flip_byte(record_offset(40) + flips[i].byte, flips[i].mask);
+		t = replay_all(&j);
+		ATF_CHECK_EQ_MSG(t->count, 99, "flip %zu", i);
+		ATF_CHECK_EQ_MSG(leases_from(t, 0, 40, 1), 40, "flip %zu", i);
+		ATF_CHECK_EQ_MSG(leases_from(t, 41, 100, 1), 59, "flip %zu",
+		    i);
+		ATF_CHECK_EQ(journal_close(&j), 0);
+		table_free(t);
+		ATF_REQUIRE(unlink(JPATH) == 0);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(journal_resync_several);
+ATF_TC_BODY(journal_resync_several, tc)
+{
+	struct journal		 j;
+	struct table		*t;
+	unsigned char		 zeros[100];
+	const unsigned char	 junk[7] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3 };
+	off_t			 size, r100, r500, r900;
+
+	/* A flipped byte, a zeroed block and a burst of junk. */
+	test_init(4096);
+	write_leases(1000, LEASE_ACTIVE, 1);
+	size = file_size(JPATH);
+	r100 = record_offset(100);
+	r500 = record_offset(500);
+	r900 = record_offset(900);
+	memset(zeros, 0, sizeof(zeros));
+	flip_byte(r100 + 30, 0xff);
+	patch_file(r500 + 3, zeros, sizeof(zeros));
+	patch_file(r900 + 9, junk, sizeof(junk));
+
+	/* Each damage stays inside one record. */
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 997);
+	ATF_CHECK_EQ(leases_from(t, 0, 100, 1), 100);
+	ATF_CHECK_EQ(leases_from(t, 101, 500, 1), 399);
+	ATF_CHECK_EQ(leases_from(t, 501, 900, 1), 399);
+	ATF_CHECK_EQ(leases_from(t, 901, 1000, 1), 99);
+	ATF_CHECK_EQ(file_size(JPATH), size);
+	ATF_CHECK_EQ(j.damaged, 1);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_damaged_last);
+ATF_TC_BODY(journal_damaged_last, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	off_t			 last;
+
+	/* The last record is damaged and zeros follow it. */
+	test_init(4096);
+	write_leases(10, LEASE_ACTIVE, 1);
+	t = replay_all(&j);
+	last = record_offset(9);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+	flip_byte(last + 15, 0x20);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 9);
+	ATF_CHECK(!t->present[9]);
+	ATF_CHECK_EQ(j.size, last);
+	ATF_CHECK_EQ(j.damaged, 0);
+	make_lease(&l, 9, LEASE_ACTIVE, 2);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 10);
+	ATF_CHECK(memcmp(&t->lease[9], &l, sizeof(l)) == 0);
+	ATF_CHECK_EQ(j.records, 10);
+	ATF_CHECK_EQ(j.damaged, 0);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_torn_batch);
+ATF_TC_BODY(journal_torn_batch, tc)
+{
+	struct journal		 j;
+	struct imsg_lease4	 l;
+	struct table		*t;
+	unsigned char		 zeros[4096];
+	off_t			 cut;
+
+	/*
+	 * A crash in the middle of a batch of 20: record 14 lost its end
+	 * and the rest of the batch never reached the disk.
+	 */
+	test_init(8192);
+	write_leases(10, LEASE_ACTIVE, 1);
+	write_leases(20, LEASE_ACTIVE, 2);
+	cut = record_offset(24);
+	memset(zeros, 0, sizeof(zeros));
+	patch_file(cut + 20, zeros, record_offset(30) - cut - 20);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 14);
+	ATF_CHECK_EQ(leases_from(t, 0, 14, 2), 14);
+	ATF_CHECK_EQ(j.records, 24);
+	ATF_CHECK_EQ(j.size, cut);
+	ATF_CHECK_EQ(j.damaged, 0);
+	make_lease(&l, 14, LEASE_ACTIVE, 3);
+	ATF_REQUIRE(journal_add_lease(&j, &l) == 0);
+	ATF_REQUIRE(journal_commit(&j) == 0);
+	ATF_CHECK_EQ(j.size, record_offset(25));
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 15);
+	ATF_CHECK(memcmp(&t->lease[14], &l, sizeof(l)) == 0);
+	ATF_CHECK_EQ(j.records, 25);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(journal_resync_100k);
+ATF_TC_BODY(journal_resync_100k, tc)
+{
+	struct journal	 j;
+	struct table	*t;
+	unsigned char	 h[4];
+	off_t		 off = 32, size;
+	int		 fd, k;
+
+	/* Replay stays fast with damage every thousand records. */
+	test_init(0);
+	write_leases(100000, LEASE_ACTIVE, 1);
+	size = file_size(JPATH);
+	ATF_REQUIRE((fd = open(JPATH, O_RDWR)) != -1);
+	for (k = 0; off < size; k++) {
+		ATF_REQUIRE(pread(fd, h, 4, off) == 4);
+		if (k % 1000 == 500) {
+			h[1] ^= 0x08;
+			ATF_REQUIRE(pwrite(fd, h, 4, off) == 4);
+			h[1] ^= 0x08;
+		}
+		off += 12 + ((uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 |
+		    h[3]);
+	}
+	close(fd);
+
+	t = replay_all(&j);
+	ATF_CHECK_EQ(t->count, 100000 - 100);
+	ATF_CHECK_EQ(j.records, 100000 - 100);
+	ATF_CHECK_EQ(journal_close(&j), 0);
+	table_free(t);
 }
 
 ATF_TC_WITHOUT_HEAD(journal_compaction);
@@ -862,6 +1230,15 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, journal_garbage_length);
 	ATF_TP_ADD_TC(tp, journal_unknown_type);
 	ATF_TP_ADD_TC(tp, journal_garbage_header);
+	ATF_TP_ADD_TC(tp, journal_header_damage);
+	ATF_TP_ADD_TC(tp, journal_header_rewritten);
+	ATF_TP_ADD_TC(tp, journal_header_empty);
+	ATF_TP_ADD_TC(tp, journal_resync_payload);
+	ATF_TP_ADD_TC(tp, journal_resync_length);
+	ATF_TP_ADD_TC(tp, journal_resync_several);
+	ATF_TP_ADD_TC(tp, journal_damaged_last);
+	ATF_TP_ADD_TC(tp, journal_torn_batch);
+	ATF_TP_ADD_TC(tp, journal_resync_100k);
 	ATF_TP_ADD_TC(tp, journal_compaction);
 	ATF_TP_ADD_TC(tp, journal_commit_failure);
 	ATF_TP_ADD_TC(tp, journal_replay_100k);
