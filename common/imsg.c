@@ -295,6 +295,12 @@ imsg_init(struct imsgbuf *imsgbuf, int fd)
 	TAILQ_INIT(&imsgbuf->fds);
 }
 
+void
+imsgbuf_allow_fdpass(struct imsgbuf *imsgbuf)
+{
+	imsgbuf->flags |= IMSGBUF_FDPASS;
+}
+
 /*
  * Returns 0 when the process cannot open one more descriptor, else 1.
  * Linux has no getdtablecount(), so duplicate sock and close the copy
@@ -358,22 +364,24 @@ imsg_read(struct imsgbuf *imsgbuf)
 		return -1;
 	}
 
-	if (!imsg_fd_slot_free(imsgbuf->fd)) {
-		errno = EAGAIN;
-		return -1;
-	}
-	/* Allocate first: a descriptor once received must not be lost. */
-	if ((ifd = calloc(1, sizeof(*ifd))) == NULL)
-		return -1;
-
 	memset(&msg, 0, sizeof(msg));
-	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 	iov.iov_base = r->buf + r->wpos;
 	iov.iov_len = sizeof(r->buf) - r->wpos;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	msg.msg_control = cmsgbuf.buf;
-	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	ifd = NULL;
+	if (imsgbuf->flags & IMSGBUF_FDPASS) {
+		if (!imsg_fd_slot_free(imsgbuf->fd)) {
+			errno = EAGAIN;
+			return -1;
+		}
+		/* Allocate first: a descriptor once received stays. */
+		if ((ifd = calloc(1, sizeof(*ifd))) == NULL)
+			return -1;
+		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = sizeof(cmsgbuf.buf);
+	}
 
 	while ((n = recvmsg(imsgbuf->fd, &msg, MSG_CMSG_CLOEXEC)) == -1) {
 		if (errno != EINTR) {

@@ -57,7 +57,10 @@ struct imsgbuf {
 	struct msgbuf		 w;
 	int			 fd;
 	pid_t			 pid;
+	int			 flags;		/* IMSGBUF_FDPASS */
 };
+
+#define IMSGBUF_FDPASS	0x1	/* descriptors may arrive */
 
 struct imsg_hdr {
 	uint32_t	 type;
@@ -95,6 +98,13 @@ int		 msgbuf_write(struct msgbuf *);
 
 /* Messages. */
 void	 imsg_init(struct imsgbuf *, int);
+/*
+ * Allows descriptors to arrive on this buffer.  Without it, imsg_read()
+ * passes no control buffer, so the kernel closes any descriptor a peer
+ * sends and imsg_get() rejects the message that carried it.  Reads then
+ * also skip the check for a free descriptor slot.
+ */
+void	 imsgbuf_allow_fdpass(struct imsgbuf *);
 /*
  * Reads what the socket has.  Returns the number of bytes read, 0 on
  * EOF, -1 on error; EAGAIN leaves errno set and returns -1, also when

@@ -919,6 +919,8 @@ main(int argc, char *argv[])
 	event_init();
 	imsgev_init(&iev_parent, MCGW_FD_PARENT, "parent", dispatch_parent);
 	imsgev_init(&iev_routed, MCGW_FD_SIBLING, "routed", dispatch_routed);
+	/* Only the parent passes descriptors (packet and UDP sockets). */
+	imsgbuf_allow_fdpass(&iev_parent.ibuf);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal_set(&ev_sigterm, SIGTERM, sig_cb, NULL);

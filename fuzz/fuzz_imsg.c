@@ -7,6 +7,7 @@
  *   bit 1  compose mode: the rest is a list of messages, each sent with
  *          imsg_compose and read back, which must match
  *   bit 2  pass a descriptor with every chunk
+ *   bit 3  raw mode: the reader does not allow descriptors to arrive
  * In raw mode the second byte sets the chunk size (0: all at once) and
  * the rest is written to the socket as it is, so that truncated,
  * oversized and malformed headers reach imsg_get.
@@ -29,6 +30,7 @@
 #define FZ_FD_FIRST	0x01
 #define FZ_COMPOSE	0x02
 #define FZ_FD_EVERY	0x04
+#define FZ_NO_FDPASS	0x08	/* the reader does not allow descriptors */
 #define FZ_MAX_INPUT	65536
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -136,6 +138,8 @@ raw_mode(int sv[2], uint8_t mode, const uint8_t *p, size_t len)
 	p++;
 	len--;
 	imsg_init(&ibuf, sv[1]);
+	if (!(mode & FZ_NO_FDPASS))
+		imsgbuf_allow_fdpass(&ibuf);
 	if (fcntl(sv[1], F_SETFL, O_NONBLOCK) == -1)
 		abort();
 	while (len > 0) {
@@ -168,6 +172,7 @@ compose_mode(int sv[2], const uint8_t *p, size_t len)
 
 	imsg_init(&w, sv[0]);
 	imsg_init(&r, sv[1]);
+	imsgbuf_allow_fdpass(&r);
 	while (len >= 4) {
 		type = p[0];
 		fd = (p[1] & 1) ? dup(devnull) : -1;

@@ -107,6 +107,8 @@ main(int argc, char *argv[])
 	    routed_dispatch_parent);
 	routed_imsgev_init(&iev_dhcpd, MCGW_FD_SIBLING,
 	    routed_dispatch_dhcpd);
+	/* The control and authorisation sockets come from the parent. */
+	imsgbuf_allow_fdpass(&iev_parent->ibuf);
 	event_init();
 
 	signal(SIGPIPE, SIG_IGN);

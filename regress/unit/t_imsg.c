@@ -36,6 +36,7 @@ pair_open(struct pair *p)
 	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, p->fd) == 0);
 	imsg_init(&p->tx, p->fd[0]);
 	imsg_init(&p->rx, p->fd[1]);
+	imsgbuf_allow_fdpass(&p->rx);
 }
 
 static void
@@ -286,6 +287,31 @@ ATF_TC_BODY(fd_passing_pipe, tc)
 	ATF_CHECK_EQ(imsg_get_type(&imsg), 22);
 	ATF_CHECK_EQ(imsg_get_fd(&imsg), -1);
 	imsg_free(&imsg);
+	pair_close(&p);
+}
+
+/* A buffer that does not allow descriptors neither keeps nor leaks one. */
+ATF_TC_WITHOUT_HEAD(fd_not_allowed);
+ATF_TC_BODY(fd_not_allowed, tc)
+{
+	struct pair	 p;
+	struct imsg	 imsg;
+	int		 pfd[2], v = 7;
+
+	pair_open(&p);
+	p.rx.flags &= ~IMSGBUF_FDPASS;
+	signal(SIGPIPE, SIG_IGN);
+	ATF_REQUIRE(pipe(pfd) == 0);
+	ATF_REQUIRE(imsg_compose(&p.tx, 21, 0, 0, pfd[0], &v,
+	    sizeof(v)) == 1);
+	ATF_REQUIRE(imsg_flush(&p.tx) == 0);
+	ATF_REQUIRE(imsg_read(&p.rx) == 16 + sizeof(v));
+	ATF_CHECK_EQ(imsg_get(&p.rx, &imsg), -1);
+	ATF_CHECK_EQ(errno, EBADMSG);
+	/* No read end is left anywhere: the kernel closed the copy. */
+	ATF_CHECK_EQ(write(pfd[1], "x", 1), -1);
+	ATF_CHECK_EQ(errno, EPIPE);
+	close(pfd[1]);
 	pair_close(&p);
 }
 
@@ -562,6 +588,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, get_rejects_hasfd_without_fd);
 	ATF_TP_ADD_TC(tp, get_data_exact_size);
 	ATF_TP_ADD_TC(tp, read_eof);
+	ATF_TP_ADD_TC(tp, fd_not_allowed);
 	ATF_TP_ADD_TC(tp, write_to_closed_peer);
 	ATF_TP_ADD_TC(tp, write_would_block);
 	return atf_no_error();
