@@ -32,6 +32,8 @@
 
 /* Packets read per wakeup before the loop serves routed's answers. */
 #define RX_BATCH	128
+#define RX_VEC		16	/* packets per recvmmsg(2) */
+#define RX_CBUF		CMSG_SPACE(sizeof(struct tpacket_auxdata))
 #define PENDING_BUCKETS	1024
 
 struct imsgev {
@@ -85,9 +87,22 @@ static struct log_ratelimit	 rl_store = { .what = "leases not stored" };
 #define RELAY_ROUTES_MAX	256
 static struct imsg_route	 relay_routes[RELAY_ROUTES_MAX];
 static size_t			 nrelay_routes;
-static struct log_ratelimit	 rl_route;
+static struct log_ratelimit	 rl_route = { .what = "routes" };
 
-static uint8_t			 rxbuf[DHCP4_MAX_PKT + 60 + 8];
+/* recvmmsg(2) slots: room for a packet, its sender and PACKET_AUXDATA. */
+struct rxslot {
+	uint8_t			 buf[DHCP4_MAX_PKT + 60 + 8];
+	struct sockaddr_ll	 sll;
+	struct iovec		 iov;
+	union {
+		struct cmsghdr	 hdr;
+		uint8_t		 buf[RX_CBUF];
+	}			 cbuf;
+};
+static struct rxslot		 rxslots[RX_VEC];
+static struct mmsghdr		 rxmsgs[RX_VEC];
+/* Set while a receive batch runs: its lease records go out at its end. */
+static int			 rx_batching;
 static uint8_t			 txbuf[DHCP4_MAX_REPLY + IPV4_UDP_HDRLEN];
 
 int64_t
@@ -234,7 +249,8 @@ compose_routed(uint32_t type, uint32_t peerid, const void *data,
 	if (imsg_compose(&iev_routed.ibuf, type, peerid, 0, -1, data,
 	    len) == -1)
 		fatal("%s", __func__);
-	imsg_event_add(&iev_routed);
+	if (!rx_batching)
+		imsg_event_add(&iev_routed);
 }
 
 /* Replies waiting for routed to confirm their lease is on disk. */
@@ -733,59 +749,74 @@ rx_packet(struct dsock *ds, uint8_t *buf, size_t n, int csum_ok)
 	dhcp4_receive(ds->ifp, buf + off, len, src, dst);
 }
 
+/* Checks one received packet, with PACKET_AUXDATA for its checksum state. */
+static void
+rx_one(struct dsock *ds, struct rxslot *rs, struct mmsghdr *mm)
+{
+	struct msghdr		*msg = &mm->msg_hdr;
+	struct tpacket_auxdata	*aux;
+	struct cmsghdr		*cm;
+	int			 csum_ok = 0;
+
+	if (rs->sll.sll_pkttype == PACKET_OUTGOING)
+		return;
+	if (msg->msg_flags & MSG_TRUNC) {
+		rx_drop(ds, "packet too long");
+		return;
+	}
+	/* Offloaded checksums are not filled in yet: trust them. */
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_PACKET ||
+		    cm->cmsg_type != PACKET_AUXDATA ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(*aux)))
+			continue;
+		aux = (struct tpacket_auxdata *)CMSG_DATA(cm);
+		if (aux->tp_status & TP_STATUS_CSUMNOTREADY)
+			csum_ok = 1;
+	}
+	rx_packet(ds, rs->buf, mm->msg_len, csum_ok);
+}
+
+/*
+ * Reads up to RX_VEC packets per recvmmsg(2).  A short read means the
+ * socket is empty, so the loop stops without the call that would return
+ * EAGAIN.  The level-triggered event calls us again when more arrive.
+ */
 static void
 rx_cb(int fd, short event, void *arg)
 {
-	struct dsock		*ds = arg;
-	struct sockaddr_ll	 sll;
-	struct tpacket_auxdata	*aux;
-	struct cmsghdr		*cm;
-	struct msghdr		 msg;
-	struct iovec		 iov;
-	union {
-		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(*aux))];
-	}			 cbuf;
-	ssize_t			 n;
-	int			 i, csum_ok;
+	struct dsock	*ds = arg;
+	struct msghdr	*msg;
+	int		 i, n, done;
 
 	(void)event;
-	for (i = 0; i < RX_BATCH && ds->ifp != NULL; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = rxbuf;
-		iov.iov_len = sizeof(rxbuf);
-		msg.msg_name = &sll;
-		msg.msg_namelen = sizeof(sll);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		if ((n = recvmsg(fd, &msg, MSG_DONTWAIT)) == -1) {
+	rx_batching = 1;
+	for (done = 0; done < RX_BATCH && ds->ifp != NULL; done += n) {
+		for (i = 0; i < RX_VEC; i++) {
+			msg = &rxmsgs[i].msg_hdr;
+			memset(msg, 0, sizeof(*msg));
+			rxslots[i].iov.iov_base = rxslots[i].buf;
+			rxslots[i].iov.iov_len = sizeof(rxslots[i].buf);
+			msg->msg_name = &rxslots[i].sll;
+			msg->msg_namelen = sizeof(rxslots[i].sll);
+			msg->msg_iov = &rxslots[i].iov;
+			msg->msg_iovlen = 1;
+			msg->msg_control = rxslots[i].cbuf.buf;
+			msg->msg_controllen = sizeof(rxslots[i].cbuf.buf);
+		}
+		if ((n = recvmmsg(fd, rxmsgs, RX_VEC, MSG_DONTWAIT,
+		    NULL)) == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    log_ratelimit_ok(&rl_rx, 5, 60))
-				log_warn("%s: recvmsg", ds->ifname);
+				log_warn("%s: recvmmsg", ds->ifname);
 			break;
 		}
-		if (sll.sll_pkttype == PACKET_OUTGOING)
-			continue;
-		if (msg.msg_flags & MSG_TRUNC) {
-			rx_drop(ds, "packet too long");
-			continue;
-		}
-		/* Offloaded checksums are not filled in yet: trust them. */
-		csum_ok = 0;
-		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
-		    cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level != SOL_PACKET ||
-			    cm->cmsg_type != PACKET_AUXDATA ||
-			    cm->cmsg_len < CMSG_LEN(sizeof(*aux)))
-				continue;
-			aux = (struct tpacket_auxdata *)CMSG_DATA(cm);
-			if (aux->tp_status & TP_STATUS_CSUMNOTREADY)
-				csum_ok = 1;
-		}
-		rx_packet(ds, rxbuf, n, csum_ok);
+		for (i = 0; i < n && ds->ifp != NULL; i++)
+			rx_one(ds, &rxslots[i], &rxmsgs[i]);
+		if (n < RX_VEC)
+			break;
 	}
+	rx_batching = 0;
 	/* The batch's lease records go to routed now, not after a wake-up. */
 	if (iev_routed.ibuf.w.queued > 0) {
 		if (msgbuf_write(&iev_routed.ibuf.w) == -1 && errno != EAGAIN)

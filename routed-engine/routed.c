@@ -28,13 +28,12 @@
 /* Refill once fewer messages than this wait to be written. */
 #define RESTORE_LOW_WATER	64
 /*
- * Group commit: a dispatch reads until the socket is empty or this
- * many lease records wait, then writes them all with one fdatasync.
- * A small bound keeps the answers to the first records from waiting
- * for the reads of the later ones; what arrives meanwhile goes into
- * the next batch, which starts at once.
+ * Group commit: a dispatch takes what one read of the socket brings (at
+ * most the read buffer, about 160 lease records) and writes it with one
+ * fdatasync.  The small bound keeps the answers to the first records
+ * from waiting for the later ones; what arrives meanwhile goes into the
+ * next batch, which starts at once.
  */
-#define STORE_BATCH_MAX		256
 
 struct store_batch {
 	struct imsg_lease4	*leases;
@@ -455,12 +454,14 @@ routed_dispatch_dhcpd(int fd, short event, void *arg)
 			routed_restore_more();
 	}
 
-	while ((event & EV_READ) && batch.n < STORE_BATCH_MAX) {
-		if ((n = imsg_read(ibuf)) == -1) {
-			if (errno == EAGAIN)
-				break;
+	/*
+	 * One read per wake-up takes everything queued, up to the buffer's
+	 * size.  A second read would mostly return EAGAIN, and what arrives
+	 * meanwhile goes into the next batch.
+	 */
+	if (event & EV_READ) {
+		if ((n = imsg_read(ibuf)) == -1 && errno != EAGAIN)
 			fatal("%s: imsg_read", __func__);
-		}
 		if (n == 0)
 			fatalx("dhcpd closed the pipe");
 		for (;;) {
