@@ -155,7 +155,11 @@ $(B)/bench/gen-journal: $(call obj,bench/gen-journal.c \
     routed-engine/journal.c $(COMMON_SRCS))
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-bench: all $(B)/bench/gen-journal
+$(B)/bench/floor-responder: bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ bench/floor.c
+
+bench: all $(B)/bench/gen-journal $(B)/bench/floor-responder
 	sh bench/deps.sh
 	/usr/bin/python3 bench/run.py
 

@@ -6,7 +6,7 @@
 # the install when the machine has none, and removed afterwards.
 set -eu
 
-PKGS="kea-dhcp4-server kea-admin dnsmasq-base"
+PKGS="kea-dhcp4-server kea-admin dnsmasq-base eatmydata"
 POLICY=/usr/sbin/policy-rc.d
 
 missing=""
