@@ -230,13 +230,19 @@ nft_expr(struct nftnl_rule *r, const char *name)
 
 /* reg1 == data */
 static void
-nft_cmp_eq(struct nftnl_rule *r, const void *data, uint32_t len)
+nft_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
 {
 	struct nftnl_expr	*e = nft_expr(r, "cmp");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+static void
+nft_cmp_eq(struct nftnl_rule *r, const void *data, uint32_t len)
+{
+	nft_cmp(r, NFT_CMP_EQ, data, len);
 }
 
 static void
@@ -248,16 +254,17 @@ nft_meta(struct nftnl_rule *r, uint32_t key)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
 }
 
-/* meta iifname or oifname equals the interface's name. */
+/* meta iifname or oifname compared (op: NFT_CMP_EQ, NEQ) with a name. */
 static void
-nft_match_ifname(struct nftnl_rule *r, uint32_t key, const char *ifname)
+nft_match_ifname(struct nftnl_rule *r, uint32_t key, uint32_t op,
+    const char *ifname)
 {
 	char	 name[IFNAMSIZ];
 
 	memset(name, 0, sizeof(name));
 	strlcpy(name, ifname, sizeof(name));
 	nft_meta(r, key);
-	nft_cmp_eq(r, name, sizeof(name));
+	nft_cmp(r, op, name, sizeof(name));
 }
 
 /*
@@ -347,7 +354,13 @@ nft_filter(struct nft_batch *nb, const struct mcgwd_conf *conf)
 	    0);
 	TAILQ_FOREACH(ifc, &conf->ifaces, entry) {
 		r = nft_rule_new(NFPROTO_INET, MCGW_NFT_TABLE, "forward");
-		nft_match_ifname(r, NFT_META_IIFNAME, ifc->name);
+		nft_match_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, ifc->name);
+		/*
+		 * Frames bridged between two ports of the LAN reach this
+		 * hook too when br_netfilter is loaded, with the bridge as
+		 * both interfaces: they do not leave the LAN.
+		 */
+		nft_match_ifname(r, NFT_META_OIFNAME, NFT_CMP_NEQ, ifc->name);
 		nft_verdict(r, NFT_JUMP, "lan_source");
 		nft_rule_add(nb, r);
 	}
@@ -421,7 +434,8 @@ nft_nat(struct nft_batch *nb, const struct mcgwd_conf *conf,
 		r = nft_rule_new(NFPROTO_IPV4, MCGW_NFT_NAT_TABLE,
 		    "postrouting");
 		nft_match_saddr(r, AF_INET, &nat[i].local4, 32);
-		nft_match_ifname(r, NFT_META_OIFNAME, conf->uplink);
+		nft_match_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ,
+		    conf->uplink);
 		nft_counter(r);
 		nft_nat_expr(r, ue, nat[i].port_first, nat[i].port_last, 0);
 		nft_rule_add(nb, r);
@@ -434,7 +448,8 @@ nft_nat(struct nft_batch *nb, const struct mcgwd_conf *conf,
 			    "postrouting");
 			nft_match_saddr(r, AF_INET, &sc->network,
 			    sc->prefixlen);
-			nft_match_ifname(r, NFT_META_OIFNAME, conf->uplink);
+			nft_match_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ,
+			    conf->uplink);
 			nft_counter(r);
 			nft_nat_expr(r, ue, conf->nat_port_last + 1, 65535, 1);
 			nft_rule_add(nb, r);
