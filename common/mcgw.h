@@ -447,7 +447,8 @@ struct imsg_ctl_status {
 	char		 state_dir[1024];
 	char		 public_key[64]; /* base64; empty before it exists */
 	uint32_t	 bindings;
-	uint32_t	 pad2;
+	struct in_addr	 ue4;		/* the UE IP, 0 while there is none */
+	struct in6_addr	 ue6;
 };
 
 struct imsg_ctl_proc {

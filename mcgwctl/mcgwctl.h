@@ -42,6 +42,8 @@ void	print_result_error(const char *message, int json);
 struct imsg;
 int	reply_add_kernel(struct ctl_reply *, struct imsg *);
 void	print_routes(const struct ctl_reply *, int json);
+/* Prints s as a JSON string, escaped; output.c. */
+void	json_string(const char *s);
 void	print_framed(const struct ctl_reply *, int json);
 
 #endif /* MCGWCTL_H */

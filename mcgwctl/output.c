@@ -63,8 +63,9 @@ static void	 format_vis(const char *, char *, size_t);
 static void	 format_encoded(const char *, char *, size_t);
 static void	 format_uptime(int64_t, char *, size_t);
 static size_t	 utf8_sequence_len(const unsigned char *, size_t);
-static void	 json_string(const char *);
 static void	 json_time(const char *, int64_t);
+static void	 json_addr(const char *, int, const void *);
+static const char *text_addr(int, const void *, char *, size_t);
 static void	 lease_row_fill(const struct imsg_lease4 *, struct lease_row *);
 static int	 lease_compare(const void *, const void *);
 
@@ -204,7 +205,7 @@ utf8_sequence_len(const unsigned char *s, size_t left)
  * characters are escaped.  A byte that is not part of valid UTF-8 is
  * printed as \u00XX, the code point with the same number.
  */
-static void
+void
 json_string(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
@@ -254,11 +255,10 @@ print_status(const struct ctl_reply *reply, int json)
 	const struct imsg_ctl_status	*st = &reply->status;
 	char				 started[64], uptime[64];
 	char				 vis[4 * 1024 + 1];
+	char				 addr[INET6_ADDRSTRLEN];
 	size_t				 i;
 
 	format_time(st->started, started, sizeof(started));
-	/* XXX the UE addresses and the gateway's public key are not in
-	 * struct imsg_ctl_status yet, so they print as null or not at all. */
 	if (json) {
 		printf("{\"version\":");
 		json_string(st->version);
@@ -269,8 +269,11 @@ print_status(const struct ctl_reply *reply, int json)
 		json_time("started", st->started);
 		printf(",\"uplink\":");
 		json_string(st->uplink);
-		printf(",\"ue_ipv4\":null,\"ue_ipv6\":null"
-		    ",\"public_key\":");
+		putchar(',');
+		json_addr("ue_ipv4", AF_INET, &st->ue4);
+		putchar(',');
+		json_addr("ue_ipv6", AF_INET6, &st->ue6);
+		printf(",\"public_key\":");
 		if (MCGW_STR_OK(st->public_key) && st->public_key[0] != '\0')
 			json_string(st->public_key);
 		else
@@ -305,6 +308,12 @@ print_status(const struct ctl_reply *reply, int json)
 	printf("%-17s %s (since %s)\n", "uptime:", uptime, started);
 	format_vis(st->uplink, vis, sizeof(vis));
 	printf("%-17s %s\n", "uplink:", vis);
+	printf("%-17s %s", "UE IP:", text_addr(AF_INET, &st->ue4, addr,
+	    sizeof(addr)));
+	if (!IN6_IS_ADDR_UNSPECIFIED(&st->ue6))
+		printf(" %s", text_addr(AF_INET6, &st->ue6, addr,
+		    sizeof(addr)));
+	putchar('\n');
 	format_vis(st->state_dir, vis, sizeof(vis));
 	printf("%-17s %s\n", "state directory:", vis);
 	printf("%-17s %s\n", "log level:", st->verbose ? "verbose" : "brief");

@@ -105,17 +105,27 @@ print_routes(const struct ctl_reply *reply, int json)
 		if (json) {
 			printf("%s{\"kind\":\"%s\",\"prefix\":\"%s\"",
 			    i ? "," : "", kind_name(r->kind), pfx);
-			if (r->kind == ROUTE_KIND_ROUTE)
-				printf(",\"type\":\"%s\",\"gateway\":"
-				    "\"%s\",\"metric\":%u,\"protocol\":%d",
-				    r->unreachable ? "unreachable" : "unicast",
-				    gw, r->metric, MCGW_RTPROT);
+			if (r->kind == ROUTE_KIND_ROUTE) {
+				printf(",\"type\":\"%s\",\"gateway\":",
+				    r->unreachable ? "unreachable" : "unicast");
+				if (r->unreachable)
+					fputs("null", stdout);
+				else
+					printf("\"%s\"", gw);
+				printf(",\"metric\":%u,\"protocol\":%d",
+				    r->metric, MCGW_RTPROT);
+			}
 			if (r->kind == ROUTE_KIND_NAT ||
 			    r->kind == ROUTE_KIND_MASQ)
 				printf(",\"ue_ip\":\"%s\",\"port_first\":"
 				    "%u,\"port_last\":%u", gw, r->port_first,
 				    r->port_last);
-			printf(",\"interface\":\"%s\"}", r->ifname);
+			printf(",\"interface\":");
+			if (r->ifname[0] != '\0')
+				json_string(r->ifname);
+			else
+				fputs("null", stdout);
+			putchar('}');
 			continue;
 		}
 		via[0] = '\0';

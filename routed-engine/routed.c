@@ -736,6 +736,8 @@ routed_fill_status(struct imsg_ctl_status *st)
 	strlcpy(st->state_dir, conf.state_dir, sizeof(st->state_dir));
 	strlcpy(st->public_key, auth_public_key(), sizeof(st->public_key));
 	st->bindings = auth_binding_count();
+	st->ue4 = routed_uplink4;
+	st->ue6 = routed_uplink6;
 }
 
 /* Fills n (at most 3) entries: parent, dhcpd, routed. */
