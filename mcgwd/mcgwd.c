@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@
 #define LOCK_FILE	"mcgwd.lock"
 #define FD_LOCK		5	/* the engines hold the state lock here */
 #define LOCK_WAIT	10	/* seconds to wait for a dying daemon */
+#define NETNS_LOCK	"mcgwd"	/* abstract socket name, one per namespace */
 
 struct engine {
 	const char	*name;		/* "dhcpd", "routed" */
@@ -827,6 +830,62 @@ state_dir_lock(const char *dir)
 	fatalx("state directory %s is in use by another mcgwd", dir);
 }
 
+/* Returns the pid of the process that listens on the abstract name. */
+static pid_t
+netns_lock_holder(const struct sockaddr_un *sun, socklen_t len)
+{
+	struct ucred	 cred;
+	socklen_t	 clen = sizeof(cred);
+	pid_t		 pid = -1;
+	int		 fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)sun, len) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+		pid = cred.pid;
+	close(fd);
+	return pid;
+}
+
+/*
+ * Claims the network namespace for this daemon.  Routes, addresses and
+ * nftables tables belong to the namespace, and a second mcgwd would
+ * remove the first one's at its own start and stop.  An abstract socket
+ * name exists per network namespace and goes away with the process that
+ * holds it, so a crash leaves no stale lock.  Returns the socket, which
+ * the caller makes listen after daemon(3): the kernel records the pid
+ * that another mcgwd reports at listen(2).
+ */
+static int
+netns_lock(void)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	int			 fd, i;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, NETNS_LOCK, strlen(NETNS_LOCK));
+	len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(NETNS_LOCK);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		fatal("%s: socket", __func__);
+	for (i = 0; i < LOCK_WAIT * 10; i++) {
+		if (bind(fd, (struct sockaddr *)&sun, len) == 0)
+			return fd;	/* held until the process exits */
+		if (errno != EADDRINUSE)
+			fatal("%s: bind", __func__);
+		if (i == 0)
+			log_warnx("another mcgwd (pid %d) runs in this network "
+			    "namespace: waiting up to %d seconds for it to exit",
+			    (int)netns_lock_holder(&sun, len), LOCK_WAIT);
+		usleep(100000);
+	}
+	fatalx("another mcgwd (pid %d) runs in this network namespace: "
+	    "stop it first, one mcgwd serves each namespace",
+	    (int)netns_lock_holder(&sun, len));
+}
+
 static void
 lookup_user(void)
 {
@@ -902,7 +961,7 @@ int
 main(int argc, char *argv[])
 {
 	struct event	 ev_term, ev_int, ev_hup, ev_chld;
-	int		 ch, noaction = 0;
+	int		 ch, noaction = 0, lock_fd;
 
 	dhcpd.name = "dhcpd";
 	dhcpd.prog = MCGW_DHCPD_PROG;
@@ -956,12 +1015,15 @@ main(int argc, char *argv[])
 	if (geteuid() != 0)
 		fatalx("need root privileges");
 	lookup_user();
+	lock_fd = netns_lock();
 	state_dir_prepare(conf->state_dir);
 
 	log_init(debug, verbose, "mcgwd");
 	log_procinit("parent");
 	if (!debug && daemon(0, 0) == -1)
 		fatal("daemon");
+	if (listen(lock_fd, 1) == -1)
+		fatal("listen on the namespace lock");
 	started = time(NULL);
 	log_info("starting, version %s, configuration %s", MCGW_VERSION,
 	    conf_file);
