@@ -238,7 +238,8 @@ auth_server_load_key(void)
 
 	if (auth_key_load(GATEWAY_KEY, gw_sk, err, sizeof(err)) == -1) {
 		if (errno != ENOENT && access(GATEWAY_KEY, F_OK) == 0)
-			fatalx("cannot load the gateway key: %s", err);
+			fatalx("cannot load the gateway key: %s (it must "
+			    "belong to user %s, mode 0600)", err, MCGW_USER);
 		if (auth_keygen(GATEWAY_KEY, pk, err, sizeof(err)) == -1)
 			fatalx("cannot create the gateway key: %s", err);
 		if (auth_key_load(GATEWAY_KEY, gw_sk, err, sizeof(err)) == -1)

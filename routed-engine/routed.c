@@ -132,8 +132,9 @@ main(int argc, char *argv[])
 	 * before the journal is replayed in full.
 	 */
 	if (journal_open(&journal, MCGW_JOURNAL) == -1)
-		fatalx("cannot open or create the journal %s in %s",
-		    MCGW_JOURNAL, args.root);
+		fatalx("cannot open or create the journal %s in %s: the "
+		    "directory and the files in it must belong to user %s",
+		    MCGW_JOURNAL, args.root, MCGW_USER);
 	memset(&sink, 0, sizeof(sink));
 	sink.lease = routed_replay_lease;
 	sink.binding = auth_replay_binding;
