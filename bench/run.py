@@ -453,6 +453,9 @@ def perfdhcp(rate, clients, secs, base, num=None):
 		tot["max"] = max(tot["max"], do["max"] or 0, ra["max"] or 0)
 		tot["max_do"] = max(tot.get("max_do", 0), do["max"] or 0)
 		tot["max_ra"] = max(tot.get("max_ra", 0), ra["max"] or 0)
+		if os.environ.get("BENCH_SHOWLOG"):
+			print("perfdhcp: DO sent %s recv %s, RA sent %s recv %s" %
+			    (do["sent"], do["recv"], ra["sent"], ra["recv"]))
 	tot["avg"] = tot["avg"] / tot["acks"] if tot["acks"] else 0.0
 	return tot
 
@@ -480,6 +483,14 @@ def trial(name, rate, secs=None, tag="t"):
 		t["alive"] = srv.alive()
 	finally:
 		srv.stop()
+		# BENCH_SHOWLOG=1: where replies went missing, when a run
+		# is studied by hand (UDP counters of both namespaces).
+		if os.environ.get("BENCH_SHOWLOG"):
+			for ns in (NS_CLI, NS_SRV):
+				print(ns, sh(["ip", "netns", "exec", ns, "grep",
+				    "Udp:", "/proc/net/snmp"], check=False))
+			print(sh(["sh", "-c", "grep -v DHCPACK %s/server.log | "
+			    "tail -20" % srv.dir], check=False))
 		shutil.rmtree(srv.dir, ignore_errors=True)
 	t.update(server=name, offered=rate, secs=secs)
 	t["drop"] = 100.0 * (t["sent"] - t["acks"]) / t["sent"]
