@@ -164,11 +164,9 @@ nat_sync(void)
 static void
 kernel_uplink(const struct imsg_uplink_addr *u, int changed)
 {
-	if (changed) {
-		if (kconf->mode == MODE_NAT)
-			nat_sync();
-		notify(u);
-	}
+	if (changed && kconf->mode == MODE_NAT)
+		nat_sync();
+	notify(u, changed);
 	routes_sync();
 }
 

@@ -54,6 +54,7 @@ struct engine {
 struct served_iface {
 	TAILQ_ENTRY(served_iface) entry;
 	char		 name[IF_NAMESIZE];
+	unsigned int	 ifindex;	/* of the sockets dhcpd has */
 };
 
 /* An interface whose authorisation socket routed already has. */
@@ -88,6 +89,7 @@ static void	ifaces_prepare(struct mcgwd_conf *);
 static void	auth_config_send(const struct mcgwd_conf *);
 static void	auth_socket_send(const struct mcgwd_conf *, const char *);
 static void	ifaces_send_sockets(const struct mcgwd_conf *);
+static void	ifaces_watch(void);
 static int	reload(void);
 static void	shutdown_engines(void);
 static void	engine_lost(struct engine *) __attribute__((noreturn));
@@ -255,9 +257,12 @@ engine_kernel_request(struct engine *e, struct imsg *imsg)
 
 /* The UE IP appeared, changed or went away. */
 static void
-uplink_notify(const struct imsg_uplink_addr *u)
+uplink_notify(const struct imsg_uplink_addr *u, int changed)
 {
-	engine_compose(&routed, IMSG_UPLINK_ADDR, 0, -1, u, sizeof(*u));
+	if (changed)
+		engine_compose(&routed, IMSG_UPLINK_ADDR, 0, -1, u,
+		    sizeof(*u));
+	ifaces_watch();
 }
 
 /* routed's part of the configuration: the framed ranges. */
@@ -613,9 +618,45 @@ ifaces_send_sockets(const struct mcgwd_conf *c)
 		if ((si = calloc(1, sizeof(*si))) == NULL)
 			fatal("calloc");
 		strlcpy(si->name, ifc->name, sizeof(si->name));
+		si->ifindex = ifindex;
 		TAILQ_INSERT_TAIL(&served, si, entry);
 		log_info("%s: serving DHCPv4", ifc->name);
 	}
+}
+
+/*
+ * Follows the LAN interfaces as links come and go, for hot-plugged
+ * adapters: a configured interface that appears is served, and one that
+ * goes away, or comes back as a new link, is served again once it is
+ * there.  A link that only goes down keeps its sockets.
+ */
+static void
+ifaces_watch(void)
+{
+	struct served_iface	*si, *next;
+	struct iface_conf	*ifc;
+	unsigned int		 ifindex;
+	uint8_t			 hw[6];
+	int			 appeared = 0;
+
+	for (si = TAILQ_FIRST(&served); si != NULL; si = next) {
+		next = TAILQ_NEXT(si, entry);
+		if (kr_iface_info(si->name, &ifindex, hw) == 0 &&
+		    ifindex == si->ifindex)
+			continue;
+		log_warnx("%s: interface removed, not serving it until it "
+		    "is back", si->name);
+		TAILQ_REMOVE(&served, si, entry);
+		free(si);
+	}
+	TAILQ_FOREACH(ifc, &conf->ifaces, entry)
+		if (!iface_served(ifc->name) &&
+		    kr_iface_info(ifc->name, &ifindex, hw) == 0)
+			appeared = 1;
+	if (!appeared)
+		return;
+	ifaces_prepare(conf);
+	ifaces_send_sockets(conf);
 }
 
 static int
@@ -877,8 +918,9 @@ netns_lock(void)
 			fatal("%s: bind", __func__);
 		if (i == 0)
 			log_warnx("another mcgwd (pid %d) runs in this network "
-			    "namespace: waiting up to %d seconds for it to exit",
-			    (int)netns_lock_holder(&sun, len), LOCK_WAIT);
+			    "namespace: waiting up to %d seconds for it to "
+			    "exit", (int)netns_lock_holder(&sun, len),
+			    LOCK_WAIT);
 		usleep(100000);
 	}
 	fatalx("another mcgwd (pid %d) runs in this network namespace: "

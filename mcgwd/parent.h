@@ -63,7 +63,11 @@ const struct imsg_uplink_addr *uplink_current(void);
 
 /* kernel.c: what the parent installs, and the check of each request */
 struct imsg;
-typedef void	(*kernel_notify_cb)(const struct imsg_uplink_addr *);
+/*
+ * Called after each burst of link and address changes; changed is 1
+ * when the uplink's addresses or index changed.
+ */
+typedef void	(*kernel_notify_cb)(const struct imsg_uplink_addr *, int);
 void	kernel_start(struct mcgwd_conf *, kernel_notify_cb);
 void	kernel_reconf(struct mcgwd_conf *);
 void	kernel_stop(void);
