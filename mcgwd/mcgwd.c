@@ -1041,8 +1041,10 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (argc != optind)
+	if (argc != optind) {
+		log_warnx("unexpected argument %s", argv[optind]);
 		usage();
+	}
 	log_setverbose(verbose);
 
 	if ((conf = parse_config(conf_file)) == NULL)
