@@ -215,8 +215,10 @@ engine_ctl_request(struct engine *e, struct imsg *imsg)
 		else {
 			res.code = 1;
 			snprintf(res.message, sizeof(res.message),
-			    "%s: invalid, kept the running configuration "
-			    "(see the log)", conf_file);
+			    "kept the running configuration: %s%s",
+			    parse_error()[0] != '\0' ? parse_error() :
+			    conf_file, parse_error()[0] != '\0' ? "" :
+			    " is invalid (see the log)");
 		}
 		engine_compose(e, IMSG_CTL_RELOAD_DONE, imsg->hdr.peerid, -1,
 		    &res, sizeof(res));

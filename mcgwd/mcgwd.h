@@ -146,6 +146,8 @@ const struct option_def	*option_def_bycode(uint8_t);
  * by cmdline_symset().
  */
 struct mcgwd_conf	*parse_config(const char *filename);
+/* The first error of the last parse_config() that failed, or "". */
+const char		*parse_error(void);
 int			 cmdline_symset(char *);
 void			 config_free(struct mcgwd_conf *);
 /* Writes the configuration in normalised mcgwd.conf syntax. */

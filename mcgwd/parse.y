@@ -46,7 +46,10 @@ struct file {
 static TAILQ_HEAD(files, file)	 files = TAILQ_HEAD_INITIALIZER(files);
 static struct file		*file, *topfile;
 static int			 errors;
+static char			 first_error[256];	/* parse_error() */
 
+static void		 parse_warnx(const char *, ...)
+			    __attribute__((format(printf, 1, 2)));
 static struct file	*pushfile(const char *, const char **);
 static int		 popfile(void);
 static const char	*file_check(int);
@@ -404,7 +407,7 @@ yyerror(const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	log_warnx("%s:%d: %s", file->name, yylval.lineno, msg);
+	parse_warnx("%s:%d: %s", file->name, yylval.lineno, msg);
 	return 0;
 }
 
@@ -1020,11 +1023,11 @@ conf_warnx(const void *obj, const char *fmt, ...)
 	/* The newest entry: a freed object's address may be reused. */
 	for (i = norigins; i > 0; i--)
 		if (origins[i - 1].obj == obj) {
-			log_warnx("%s:%d: %s", origins[i - 1].fname,
+			parse_warnx("%s:%d: %s", origins[i - 1].fname,
 			    origins[i - 1].lineno, msg);
 			return;
 		}
-	log_warnx("%s: %s", topfile->name, msg);
+	parse_warnx("%s: %s", topfile->name, msg);
 }
 
 /*
@@ -2152,15 +2155,15 @@ conf_check(const char *filename)
 	const struct auth_listen_conf	*l;
 
 	if (conf->uplink[0] == '\0') {
-		log_warnx("%s: missing uplink statement", filename);
+		parse_warnx("%s: missing uplink statement", filename);
 		errors++;
 	}
 	if (TAILQ_EMPTY(&conf->ifaces)) {
-		log_warnx("%s: no interface block", filename);
+		parse_warnx("%s: no interface block", filename);
 		errors++;
 	}
 	if (conf->mode == MODE_ROUTED && conf->nframed_routes == 0) {
-		log_warnx("%s: mode routed needs at least one framed-route",
+		parse_warnx("%s: mode routed needs at least one framed-route",
 		    filename);
 		errors++;
 	}
@@ -2207,6 +2210,27 @@ conf_new(void)
 	return c;
 }
 
+/* Logs an error of the configuration and keeps the first for reload. */
+static void
+parse_warnx(const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	if (first_error[0] == '\0')
+		strlcpy(first_error, msg, sizeof(first_error));
+}
+
+const char *
+parse_error(void)
+{
+	return first_error;
+}
+
 struct mcgwd_conf *
 parse_config(const char *filename)
 {
@@ -2220,13 +2244,14 @@ parse_config(const char *filename)
 	seen_global = seen_subnet = 0;
 	optargc = 0;
 	errors = 0;
+	first_error[0] = '\0';
 	parsebuf = NULL;
 	skip_line = skip_depth = 0;
 	stmt_start = 1;
 	file = NULL;
 
 	if ((file = pushfile(filename, &errstr)) == NULL) {
-		log_warnx("%s: %s", filename, errstr);
+		parse_warnx("%s: %s", filename, errstr);
 		config_free(conf);
 		conf = NULL;
 		return NULL;
