@@ -826,8 +826,13 @@ state_dir_prepare(const char *dir)
 	char		 empty[PATH_MAX];
 	struct stat	 st;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		fatal("mkdir %s", dir);
+	if (mkdir(dir, 0700) == -1) {
+		if (errno == ENOENT)
+			fatalx("cannot create the state directory %s: its "
+			    "parent does not exist, create it first", dir);
+		if (errno != EEXIST)
+			fatal("mkdir %s", dir);
+	}
 	if (lstat(dir, &st) == -1)
 		fatal("stat %s", dir);
 	if (!S_ISDIR(st.st_mode))
