@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -22,7 +21,6 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +36,7 @@
 #define LOCK_FILE	"mcgwd.lock"
 #define FD_LOCK		5	/* the engines hold the state lock here */
 #define LOCK_WAIT	10	/* seconds to wait for a dying daemon */
-#define NETNS_LOCK	"mcgwd"	/* abstract socket name, one per namespace */
+#define NETNS_LOCK_DIR	"/run/mcgwd"	/* one lock per network namespace */
 
 struct engine {
 	const char	*name;		/* "dhcpd", "routed" */
@@ -78,6 +76,7 @@ static int			 debug, verbose, seccomp_debug;
 static int			 shutting_down;
 static time_t			 started;
 static gid_t			 mcgw_gid;
+static char			 netns_lock_path[PATH_MAX];
 static uid_t			 mcgw_uid;
 
 static void	usage(void) __attribute__((noreturn));
@@ -761,6 +760,8 @@ sig_handler(int sig, short event, void *arg)
 		ifaces_addrs_sync(NULL);
 		unlink(ctl_path);
 		unlink(ctl_ro_path);
+		/* Still locked: a new daemon opens the file again if gone. */
+		unlink(netns_lock_path);
 		log_info("stopped");
 		exit(0);
 	case SIGHUP:
@@ -878,61 +879,89 @@ state_dir_lock(const char *dir)
 	fatalx("state directory %s is in use by another mcgwd", dir);
 }
 
-/* Returns the pid of the process that listens on the abstract name. */
+/* Returns the pid written in a namespace lock file, or -1. */
 static pid_t
-netns_lock_holder(const struct sockaddr_un *sun, socklen_t len)
+netns_lock_holder(int fd)
 {
-	struct ucred	 cred;
-	socklen_t	 clen = sizeof(cred);
-	pid_t		 pid = -1;
-	int		 fd;
+	char		 buf[32];
+	const char	*errstr;
+	ssize_t		 n;
+	pid_t		 pid;
 
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)sun, len) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		pid = cred.pid;
-	close(fd);
-	return pid;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtonum(buf, 1, INT_MAX, &errstr);
+	return errstr == NULL ? pid : -1;
 }
 
 /*
  * Claims the network namespace for this daemon.  Routes, addresses and
  * nftables tables belong to the namespace, and a second mcgwd would
- * remove the first one's at its own start and stop.  An abstract socket
- * name exists per network namespace and goes away with the process that
- * holds it, so a crash leaves no stale lock.  Returns the socket, which
- * the caller makes listen after daemon(3): the kernel records the pid
- * that another mcgwd reports at listen(2).
+ * remove the first one's at its own start and stop.  The lock is a file
+ * named after the namespace in a directory only root may write, so no
+ * other user can take it first, and flock(2) ends with its holder.
+ * Returns the locked descriptor; the caller writes its pid after
+ * daemon(3) and removes the file at a clean stop.
  */
 static int
 netns_lock(void)
 {
-	struct sockaddr_un	 sun;
-	socklen_t		 len;
-	int			 fd, i;
+	struct stat	 ns, st, fst;
+	int		 fd, i;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path + 1, NETNS_LOCK, strlen(NETNS_LOCK));
-	len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(NETNS_LOCK);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		fatal("%s: socket", __func__);
-	for (i = 0; i < LOCK_WAIT * 10; i++) {
-		if (bind(fd, (struct sockaddr *)&sun, len) == 0)
-			return fd;	/* held until the process exits */
-		if (errno != EADDRINUSE)
-			fatal("%s: bind", __func__);
+	if (stat("/proc/self/ns/net", &ns) == -1)
+		fatal("stat /proc/self/ns/net");
+	if (mkdir(NETNS_LOCK_DIR, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", NETNS_LOCK_DIR);
+	if (lstat(NETNS_LOCK_DIR, &st) == -1)
+		fatal("stat %s", NETNS_LOCK_DIR);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		fatalx("%s must be a directory that only root may write",
+		    NETNS_LOCK_DIR);
+	snprintf(netns_lock_path, sizeof(netns_lock_path),
+	    "%s/netns-%llu-%llu.lock", NETNS_LOCK_DIR,
+	    (unsigned long long)ns.st_dev, (unsigned long long)ns.st_ino);
+	for (i = 0; i <= LOCK_WAIT * 10; i++) {
+		if ((fd = open(netns_lock_path, O_RDWR | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0644)) == -1)
+			fatal("open %s", netns_lock_path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* A daemon that stopped may have removed the file. */
+			if (fstat(fd, &fst) == 0 &&
+			    stat(netns_lock_path, &st) == 0 &&
+			    fst.st_ino == st.st_ino)
+				return fd;
+			close(fd);
+			continue;
+		}
+		if (errno != EWOULDBLOCK)
+			fatal("flock %s", netns_lock_path);
+		if (i == LOCK_WAIT * 10)
+			fatalx("another mcgwd (pid %d) runs in this network "
+			    "namespace: stop it first, one mcgwd serves each "
+			    "namespace", (int)netns_lock_holder(fd));
 		if (i == 0)
 			log_warnx("another mcgwd (pid %d) runs in this network "
 			    "namespace: waiting up to %d seconds for it to "
-			    "exit", (int)netns_lock_holder(&sun, len),
-			    LOCK_WAIT);
+			    "exit", (int)netns_lock_holder(fd), LOCK_WAIT);
+		close(fd);
 		usleep(100000);
 	}
-	fatalx("another mcgwd (pid %d) runs in this network namespace: "
-	    "stop it first, one mcgwd serves each namespace",
-	    (int)netns_lock_holder(&sun, len));
+	fatalx("cannot lock %s", netns_lock_path);
+}
+
+/* Writes this process's pid into the namespace lock for a second mcgwd. */
+static void
+netns_lock_claim(int fd)
+{
+	char	 buf[32];
+	int	 len;
+
+	len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, len, 0) != len)
+		log_warn("cannot write the pid into %s", netns_lock_path);
 }
 
 static void
@@ -1073,8 +1102,7 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (!debug && daemon(0, 0) == -1)
 		fatal("daemon");
-	if (listen(lock_fd, 1) == -1)
-		fatal("listen on the namespace lock");
+	netns_lock_claim(lock_fd);
 	started = time(NULL);
 	log_info("starting, version %s, configuration %s", MCGW_VERSION,
 	    conf_file);
