@@ -247,6 +247,20 @@ log_ratelimit_held(struct log_ratelimit *rl, unsigned int seconds)
 	ratelimit_hold(rl);
 }
 
+int
+log_budget_ok(int64_t *start, uint8_t *lines, int64_t now,
+    unsigned int burst, unsigned int seconds)
+{
+	if (now - *start >= (int64_t)seconds || now < *start) {
+		*start = now;
+		*lines = 0;
+	}
+	if (*lines >= burst)
+		return 0;
+	(*lines)++;
+	return 1;
+}
+
 void
 log_ratelimit_flush(void)
 {

@@ -8,6 +8,7 @@
 #define MCGW_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 /*
  * Sets where messages go (debug: stderr, else syslog with facility
@@ -59,5 +60,12 @@ int	log_ratelimit_ok(struct log_ratelimit *, unsigned int burst,
 void	log_ratelimit_held(struct log_ratelimit *, unsigned int seconds);
 /* Reports every held-back count whose window has ended; call it often. */
 void	log_ratelimit_flush(void);
+/*
+ * Returns 1 when one object, such as one address, may log another line:
+ * it logged *lines lines in the window of the given seconds that began at
+ * *start, fewer than burst.  Counts the line; a new window starts at now.
+ */
+int	log_budget_ok(int64_t *start, uint8_t *lines, int64_t now,
+	    unsigned int burst, unsigned int seconds);
 
 #endif /* MCGW_LOG_H */

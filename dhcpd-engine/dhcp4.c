@@ -83,12 +83,8 @@ lease_log(struct lease *l, int64_t now, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (now - l->log_window >= LEASE_LOG_WINDOW || now < l->log_window) {
-		l->log_window = now;
-		l->log_lines = 0;
-	}
-	if (l->log_lines < LEASE_LOG_BURST) {
-		l->log_lines++;
+	if (log_budget_ok(&l->log_window, &l->log_lines, now, LEASE_LOG_BURST,
+	    LEASE_LOG_WINDOW)) {
 		log_info("%s", line);
 		return;
 	}

@@ -110,7 +110,7 @@ struct auth_key {
 	TAILQ_ENTRY(auth_key)	 entry;
 	struct imsg_auth_key	 k;
 	int64_t			 log_window;	/* start of its log budget */
-	unsigned int		 log_lines;	/* records in log_window */
+	uint8_t			 log_lines;	/* records in log_window */
 };
 TAILQ_HEAD(auth_keys, auth_key);
 
@@ -852,12 +852,8 @@ auth_record_log(const char *service_id, const char *fmt, ...)
 		log_info("%s", line);
 		return;
 	}
-	if (now - k->log_window >= AUTH_LOG_WINDOW || now < k->log_window) {
-		k->log_window = now;
-		k->log_lines = 0;
-	}
-	if (k->log_lines < AUTH_RECORD_BURST) {
-		k->log_lines++;
+	if (log_budget_ok(&k->log_window, &k->log_lines, now,
+	    AUTH_RECORD_BURST, AUTH_LOG_WINDOW)) {
 		log_info("%s", line);
 		return;
 	}

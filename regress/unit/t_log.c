@@ -217,6 +217,28 @@ ATF_TC_BODY(ratelimit_verbose, tc)
 	ATF_CHECK_EQ(rl.suppressed, 0);
 }
 
+/* One object's budget: burst lines a window, then a new window. */
+ATF_TC_WITHOUT_HEAD(budget_window);
+ATF_TC_BODY(budget_window, tc)
+{
+	int64_t		 start = 0;
+	uint8_t		 lines = 0;
+	int		 i;
+
+	for (i = 0; i < BURST; i++)
+		ATF_CHECK(log_budget_ok(&start, &lines, 1000, BURST, WINDOW));
+	ATF_CHECK(!log_budget_ok(&start, &lines, 1000, BURST, WINDOW));
+	ATF_CHECK(!log_budget_ok(&start, &lines, 1000 + WINDOW - 1, BURST,
+	    WINDOW));
+	ATF_CHECK(log_budget_ok(&start, &lines, 1000 + WINDOW, BURST,
+	    WINDOW));
+	ATF_CHECK_EQ(start, 1000 + WINDOW);
+	/* A clock that went back starts a new window too. */
+	lines = BURST;
+	ATF_CHECK(log_budget_ok(&start, &lines, 10, BURST, WINDOW));
+	ATF_CHECK_EQ(start, 10);
+}
+
 ATF_TC_WITHOUT_HEAD(ratelimit_held);
 ATF_TC_BODY(ratelimit_held, tc)
 {
@@ -252,5 +274,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ratelimit_after_flush);
 	ATF_TP_ADD_TC(tp, ratelimit_verbose);
 	ATF_TP_ADD_TC(tp, ratelimit_held);
+	ATF_TP_ADD_TC(tp, budget_window);
 	return atf_no_error();
 }
