@@ -90,6 +90,8 @@ main(void)
 	    (out = fopen(file, "a")) == NULL)
 		err(1, "%s", file);
 	imsg_init(&ibuf, MCGW_FD_PARENT);
+	/* The parent passes control and authorisation sockets. */
+	imsgbuf_allow_fdpass(&ibuf);
 	if ((list = strdup(list)) == NULL)
 		err(1, NULL);
 	while ((one = strsep(&list, " ")) != NULL) {
