@@ -26,6 +26,7 @@ imsg_type_name(uint32_t type)
 	case IMSG_RECONF_END:		return "IMSG_RECONF_END";
 	case IMSG_DHCP4_SOCKETS:	return "IMSG_DHCP4_SOCKETS";
 	case IMSG_DHCP4_UDP:		return "IMSG_DHCP4_UDP";
+	case IMSG_DHCP4_CLOSE:		return "IMSG_DHCP4_CLOSE";
 	case IMSG_CONTROL_FD:		return "IMSG_CONTROL_FD";
 	case IMSG_PROCINFO:		return "IMSG_PROCINFO";
 	case IMSG_CTL_RELOAD:		return "IMSG_CTL_RELOAD";

@@ -514,6 +514,35 @@ dsock_set(struct imsg *imsg, int udp)
 	dsock_arm(ds);
 }
 
+/*
+ * The parent saw the link of an interface go away or change: its
+ * sockets, bound to the old link or following a renamed one, close.
+ */
+static void
+dsock_close(struct imsg *imsg)
+{
+	struct imsg_socket	 is;
+	struct dsock		*ds;
+
+	if (imsg_get_data(imsg, &is, sizeof(is)) == -1 ||
+	    !MCGW_STR_OK(is.ifname))
+		fatalx("%s: invalid IMSG_DHCP4_CLOSE", __func__);
+	TAILQ_FOREACH(ds, &dsocks, entry)
+		if (strcmp(ds->ifname, is.ifname) == 0)
+			break;
+	if (ds == NULL)
+		return;
+	if (ds->ev_added)
+		event_del(&ds->ev);
+	if (ds->pktfd != -1)
+		close(ds->pktfd);
+	if (ds->udpfd != -1)
+		close(ds->udpfd);
+	TAILQ_REMOVE(&dsocks, ds, entry);
+	free(ds);
+	log_debug("%s: sockets closed", is.ifname);
+}
+
 static void
 dispatch_parent(struct imsgev *iev)
 {
@@ -541,6 +570,9 @@ dispatch_parent(struct imsgev *iev)
 			break;
 		case IMSG_DHCP4_UDP:
 			dsock_set(&imsg, 1);
+			break;
+		case IMSG_DHCP4_CLOSE:
+			dsock_close(&imsg);
 			break;
 		case IMSG_KERNEL_RESULT:
 			relay_route_result(&imsg);

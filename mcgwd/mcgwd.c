@@ -84,7 +84,7 @@ static void	engine_start(struct engine *, int, int, int, const char *);
 static void	engine_dispatch(int, short, void *);
 static void	engine_event_add(struct engine *);
 static int	config_send(struct engine *, const struct mcgwd_conf *);
-static void	ifaces_prepare(struct mcgwd_conf *);
+static void	ifaces_prepare(struct mcgwd_conf *, int);
 static void	auth_config_send(const struct mcgwd_conf *);
 static void	auth_socket_send(const struct mcgwd_conf *, const char *);
 static void	ifaces_send_sockets(const struct mcgwd_conf *);
@@ -549,9 +549,12 @@ ifaces_prune(const struct mcgwd_conf *c)
 	}
 }
 
-/* Adds each LAN interface's configured address where it is missing. */
+/*
+ * Adds each LAN interface's configured address where it is missing.
+ * warn: log the interfaces that do not exist.
+ */
 static void
-ifaces_prepare(struct mcgwd_conf *c)
+ifaces_prepare(struct mcgwd_conf *c, int warn)
 {
 	struct iface_conf	*ifc;
 	unsigned int		 ifindex;
@@ -561,8 +564,9 @@ ifaces_prepare(struct mcgwd_conf *c)
 	TAILQ_FOREACH(ifc, &c->ifaces, entry) {
 		inet_ntop(AF_INET, &ifc->addr, a, sizeof(a));
 		if (kr_iface_info(ifc->name, &ifindex, hw) == -1) {
-			log_warnx("interface %s not found: not serving it",
-			    ifc->name);
+			if (warn)
+				log_warnx("interface %s not found: not serving "
+				    "it until it appears", ifc->name);
 			continue;
 		}
 		if (kr_addr4_present(ifc->name, ifc->addr) != 0)
@@ -627,37 +631,49 @@ ifaces_send_sockets(const struct mcgwd_conf *c)
 
 /*
  * Follows the LAN interfaces as links come and go, for hot-plugged
- * adapters: a configured interface that appears is served, and one that
- * goes away, or comes back as a new link, is served again once it is
- * there.  A link that only goes down keeps its sockets.
+ * adapters.  A configured interface that appears is served.  One that
+ * goes away, is renamed, or comes back as a new link (the kernel unbinds
+ * packet sockets from a removed link, even if its index returns) loses
+ * its sockets in dhcpd and is served again once it is there.  A link
+ * that only goes down keeps its sockets.  A configured address that
+ * went missing is added back.
  */
 static void
 ifaces_watch(void)
 {
 	struct served_iface	*si, *next;
 	struct iface_conf	*ifc;
+	struct imsg_socket	 is;
 	unsigned int		 ifindex;
 	uint8_t			 hw[6];
-	int			 appeared = 0;
+	int			 gone = 0;
 
 	for (si = TAILQ_FIRST(&served); si != NULL; si = next) {
 		next = TAILQ_NEXT(si, entry);
 		if (kr_iface_info(si->name, &ifindex, hw) == 0 &&
-		    ifindex == si->ifindex)
+		    ifindex == si->ifindex && !uplink_link_removed(ifindex))
 			continue;
-		log_warnx("%s: interface removed, not serving it until it "
-		    "is back", si->name);
+		log_warnx("%s: interface removed or changed, not serving it "
+		    "until it is back", si->name);
+		memset(&is, 0, sizeof(is));
+		strlcpy(is.ifname, si->name, sizeof(is.ifname));
+		is.ifindex = si->ifindex;
+		engine_compose(&dhcpd, IMSG_DHCP4_CLOSE, 0, -1, &is,
+		    sizeof(is));
 		TAILQ_REMOVE(&served, si, entry);
 		free(si);
+		gone = 1;
 	}
+	/* The address mcgwd added may have gone with a renamed link. */
+	if (gone)
+		ifaces_addrs_sync(conf);
+	ifaces_prepare(conf, 0);
 	TAILQ_FOREACH(ifc, &conf->ifaces, entry)
 		if (!iface_served(ifc->name) &&
-		    kr_iface_info(ifc->name, &ifindex, hw) == 0)
-			appeared = 1;
-	if (!appeared)
-		return;
-	ifaces_prepare(conf);
-	ifaces_send_sockets(conf);
+		    kr_iface_info(ifc->name, &ifindex, hw) == 0) {
+			ifaces_send_sockets(conf);
+			break;
+		}
 }
 
 static int
@@ -680,7 +696,7 @@ reload(void)
 	conf = nconf;
 	ifaces_prune(conf);
 	ifaces_addrs_sync(conf);
-	ifaces_prepare(conf);
+	ifaces_prepare(conf, 1);
 	config_send(&dhcpd, conf);
 	config_send(&routed, conf);
 	ifaces_send_sockets(conf);
@@ -1125,7 +1141,7 @@ main(int argc, char *argv[])
 	control_setup();
 	/* Addresses left by a daemon that crashed with another config. */
 	ifaces_addrs_sync(conf);
-	ifaces_prepare(conf);
+	ifaces_prepare(conf, 1);
 	config_send(&dhcpd, conf);
 	config_send(&routed, conf);
 	ifaces_send_sockets(conf);

@@ -60,6 +60,8 @@ typedef void	(*uplink_cb)(const struct imsg_uplink_addr *, int changed);
 void	uplink_start(const char *, uplink_cb);
 void	uplink_rename(const char *);
 const struct imsg_uplink_addr *uplink_current(void);
+/* Whether a link of this index went away since the last callback. */
+int	uplink_link_removed(unsigned int);
 
 /* kernel.c: what the parent installs, and the check of each request */
 struct imsg;

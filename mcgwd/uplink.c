@@ -25,12 +25,21 @@
 #include "parent.h"
 
 #define UPLINK_SETTLE_MS	100
+#define REMOVED_MAX		64
 
 static struct mnl_socket	*mon;
 static struct event		 ev_mon;
 static struct event		 ev_settle;
 static struct imsg_uplink_addr	 cur;
 static uplink_cb		 callback;
+/*
+ * Links removed since the last look (RTM_DELLINK): one that is back by
+ * then with the same index is still a new link, whose packet sockets
+ * the kernel unbound.  Past REMOVED_MAX every link counts as removed.
+ */
+static unsigned int		 removed[REMOVED_MAX];
+static size_t			 nremoved;
+static int			 removed_many;
 
 static void	uplink_read(int, short, void *);
 static void	uplink_settled(int, short, void *);
@@ -118,6 +127,39 @@ uplink_settled(int fd, short event, void *arg)
 		uplink_log(&cur, &new);
 	cur = new;
 	callback(&cur, changed);
+	nremoved = 0;
+	removed_many = 0;
+}
+
+/* Notes the index of each link that an RTM_DELLINK message removes. */
+static int
+uplink_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ifinfomsg	*ifi;
+
+	(void)arg;
+	if (nlh->nlmsg_type != RTM_DELLINK ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (nremoved < REMOVED_MAX)
+		removed[nremoved++] = (unsigned int)ifi->ifi_index;
+	else
+		removed_many = 1;
+	return MNL_CB_OK;
+}
+
+int
+uplink_link_removed(unsigned int ifindex)
+{
+	size_t	 i;
+
+	if (removed_many)
+		return 1;
+	for (i = 0; i < nremoved; i++)
+		if (removed[i] == ifindex)
+			return 1;
+	return 0;
 }
 
 /* Any message may concern the uplink or mcgwd's routes: look again. */
@@ -132,9 +174,14 @@ uplink_read(int fd, short event, void *arg)
 	(void)event;
 	(void)arg;
 	while ((n = mnl_socket_recvfrom(mon, buf, sizeof(buf))) > 0)
-		;
-	/* ENOBUFS: messages were lost, which a fresh look makes good. */
-	if (n == -1 && errno != EAGAIN && errno != ENOBUFS)
+		mnl_cb_run(buf, n, 0, 0, uplink_msg, NULL);
+	/*
+	 * ENOBUFS: messages were lost, which a fresh look makes good for
+	 * the uplink; a lost RTM_DELLINK may concern any LAN link.
+	 */
+	if (n == -1 && errno == ENOBUFS)
+		removed_many = 1;
+	else if (n == -1 && errno != EAGAIN)
 		log_warn("%s: rtnetlink", __func__);
 	if (!evtimer_pending(&ev_settle, NULL))
 		evtimer_add(&ev_settle, &tv);
