@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@
 #define LOCK_FILE	"mcgwd.lock"
 #define FD_LOCK		5	/* the engines hold the state lock here */
 #define LOCK_WAIT	10	/* seconds to wait for a dying daemon */
-#define NETNS_LOCK_DIR	"/run/mcgwd"	/* one lock per network namespace */
+#define NETNS_LOCK	"mcgwd"	/* abstract socket name, one per namespace */
 
 struct engine {
 	const char	*name;		/* "dhcpd", "routed" */
@@ -76,7 +78,6 @@ static int			 debug, verbose, seccomp_debug;
 static int			 shutting_down;
 static time_t			 started;
 static gid_t			 mcgw_gid;
-static char			 netns_lock_path[PATH_MAX];
 static uid_t			 mcgw_uid;
 
 static void	usage(void) __attribute__((noreturn));
@@ -776,8 +777,6 @@ sig_handler(int sig, short event, void *arg)
 		ifaces_addrs_sync(NULL);
 		unlink(ctl_path);
 		unlink(ctl_ro_path);
-		/* Still locked: a new daemon opens the file again if gone. */
-		unlink(netns_lock_path);
 		log_info("stopped");
 		exit(0);
 	case SIGHUP:
@@ -895,89 +894,91 @@ state_dir_lock(const char *dir)
 	fatalx("state directory %s is in use by another mcgwd", dir);
 }
 
-/* Returns the pid written in a namespace lock file, or -1. */
+/* Finds who holds the namespace lock: its pid and user, or -1. */
 static pid_t
-netns_lock_holder(int fd)
+netns_lock_holder(const struct sockaddr_un *sun, socklen_t len, uid_t *uid)
 {
-	char		 buf[32];
-	const char	*errstr;
-	ssize_t		 n;
-	pid_t		 pid;
+	struct ucred	 cred;
+	socklen_t	 clen = sizeof(cred);
+	pid_t		 pid = -1;
+	int		 fd;
 
-	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+	*uid = 0;
+	/* Non-blocking: a holder that does not accept must not stop us. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
 		return -1;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	pid = strtonum(buf, 1, INT_MAX, &errstr);
-	return errstr == NULL ? pid : -1;
+	if (connect(fd, (const struct sockaddr *)sun, len) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		pid = cred.pid;
+		*uid = cred.uid;
+	}
+	close(fd);
+	return pid;
+}
+
+/*
+ * A second mcgwd connects to learn this daemon's pid: close the
+ * connection at once, so that the queue never fills.
+ */
+static void
+netns_lock_accept(int fd, short event, void *arg)
+{
+	int	 c;
+
+	(void)event;
+	(void)arg;
+	if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) != -1)
+		close(c);
 }
 
 /*
  * Claims the network namespace for this daemon.  Routes, addresses and
  * nftables tables belong to the namespace, and a second mcgwd would
- * remove the first one's at its own start and stop.  The lock is a file
- * named after the namespace in a directory only root may write, so no
- * other user can take it first, and flock(2) ends with its holder.
- * Returns the locked descriptor; the caller writes its pid after
- * daemon(3) and removes the file at a clean stop.
+ * remove the first one's at its own start and stop.  An abstract socket
+ * name exists once per network namespace, whatever the mount namespace,
+ * and goes away with the process that holds it.  Any user may bind such
+ * a name, so a holder that is not root is named as the obstacle.
+ * Returns the bound socket; the caller calls listen(2) after daemon(3),
+ * because the kernel records the pid that a second mcgwd reports then.
  */
 static int
 netns_lock(void)
 {
-	struct stat	 ns, st, fst;
-	int		 fd, i;
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	uid_t			 uid;
+	pid_t			 pid;
+	int			 fd, i;
 
-	if (stat("/proc/self/ns/net", &ns) == -1)
-		fatal("stat /proc/self/ns/net");
-	if (mkdir(NETNS_LOCK_DIR, 0755) == -1 && errno != EEXIST)
-		fatal("mkdir %s", NETNS_LOCK_DIR);
-	if (lstat(NETNS_LOCK_DIR, &st) == -1)
-		fatal("stat %s", NETNS_LOCK_DIR);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-		fatalx("%s must be a directory that only root may write",
-		    NETNS_LOCK_DIR);
-	snprintf(netns_lock_path, sizeof(netns_lock_path),
-	    "%s/netns-%llu-%llu.lock", NETNS_LOCK_DIR,
-	    (unsigned long long)ns.st_dev, (unsigned long long)ns.st_ino);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, NETNS_LOCK, strlen(NETNS_LOCK));
+	len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(NETNS_LOCK);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		fatal("%s: socket", __func__);
 	for (i = 0; i <= LOCK_WAIT * 10; i++) {
-		if ((fd = open(netns_lock_path, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0644)) == -1)
-			fatal("open %s", netns_lock_path);
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			/* A daemon that stopped may have removed the file. */
-			if (fstat(fd, &fst) == 0 &&
-			    stat(netns_lock_path, &st) == 0 &&
-			    fst.st_ino == st.st_ino)
-				return fd;
-			close(fd);
-			continue;
-		}
-		if (errno != EWOULDBLOCK)
-			fatal("flock %s", netns_lock_path);
-		if (i == LOCK_WAIT * 10)
-			fatalx("another mcgwd (pid %d) runs in this network "
-			    "namespace: stop it first, one mcgwd serves each "
-			    "namespace", (int)netns_lock_holder(fd));
-		if (i == 0)
+		if (bind(fd, (struct sockaddr *)&sun, len) == 0)
+			return fd;	/* held until the process exits */
+		if (errno != EADDRINUSE)
+			fatal("%s: bind", __func__);
+		if (i == 0) {
+			pid = netns_lock_holder(&sun, len, &uid);
+			if (pid != -1 && uid != 0)
+				fatalx("the lock @%s of this network namespace "
+				    "is held by pid %d of uid %u, which is not "
+				    "mcgwd: stop that process", NETNS_LOCK,
+				    (int)pid, (unsigned int)uid);
 			log_warnx("another mcgwd (pid %d) runs in this network "
 			    "namespace: waiting up to %d seconds for it to "
-			    "exit", (int)netns_lock_holder(fd), LOCK_WAIT);
-		close(fd);
+			    "exit", (int)pid, LOCK_WAIT);
+		}
 		usleep(100000);
 	}
-	fatalx("cannot lock %s", netns_lock_path);
-}
-
-/* Writes this process's pid into the namespace lock for a second mcgwd. */
-static void
-netns_lock_claim(int fd)
-{
-	char	 buf[32];
-	int	 len;
-
-	len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, len, 0) != len)
-		log_warn("cannot write the pid into %s", netns_lock_path);
+	fatalx("another mcgwd (pid %d) runs in this network namespace: "
+	    "stop it first, one mcgwd serves each namespace",
+	    (int)netns_lock_holder(&sun, len, &uid));
 }
 
 static void
@@ -1054,7 +1055,7 @@ engines_start(void)
 int
 main(int argc, char *argv[])
 {
-	struct event	 ev_term, ev_int, ev_hup, ev_chld;
+	struct event	 ev_term, ev_int, ev_hup, ev_chld, ev_lock;
 	int		 ch, noaction = 0, lock_fd;
 
 	dhcpd.name = "dhcpd";
@@ -1118,7 +1119,8 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (!debug && daemon(0, 0) == -1)
 		fatal("daemon");
-	netns_lock_claim(lock_fd);
+	if (listen(lock_fd, 4) == -1)
+		fatal("listen on the namespace lock");
 	started = time(NULL);
 	log_info("starting, version %s, configuration %s", MCGW_VERSION,
 	    conf_file);
@@ -1133,6 +1135,9 @@ main(int argc, char *argv[])
 	signal_add(&ev_int, NULL);
 	signal_add(&ev_hup, NULL);
 	signal_add(&ev_chld, NULL);
+	event_set(&ev_lock, lock_fd, EV_READ | EV_PERSIST, netns_lock_accept,
+	    NULL);
+	event_add(&ev_lock, NULL);
 
 	if (seccomp_debug)
 		log_info("seccomp debug mode: the engines log a blocked "
