@@ -109,6 +109,58 @@ route_same(const struct imsg_route *a, const struct imsg_route *b)
 	    memcmp(&a->gw6, &b->gw6, sizeof(a->gw6)) == 0;
 }
 
+/* Whether the configuration or an engine wants this route of mcgwd's. */
+static int
+route_wanted(const struct imsg_route *r)
+{
+	struct imsg_route	 want;
+	size_t			 j;
+	int			 i;
+
+	if (kconf->mode == MODE_ROUTED) {
+		for (i = 0; i < kconf->nframed_routes; i++) {
+			framed_route(&want, AF_INET, i);
+			if (route_same(r, &want))
+				return 1;
+		}
+		for (i = 0; i < kconf->nframed_routes6; i++) {
+			framed_route(&want, AF_INET6, i);
+			if (route_same(r, &want))
+				return 1;
+		}
+	}
+	for (j = 0; j < nengine_routes; j++)
+		if (route_same(r, &engine_routes[j]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Removes the routes of mcgwd that are no longer wanted.  A reload
+ * removes only these, so the routes that stay never leave the kernel:
+ * without the unreachable route, traffic to the framed range would
+ * follow the default route out of the uplink meanwhile.
+ */
+static void
+routes_prune(void)
+{
+	struct imsg_route	 have[KR_MAX_ROUTES];
+	size_t			 nhave, j;
+	char			 buf[128];
+
+	nhave = kr_routes_own(have, KR_MAX_ROUTES);
+	for (j = 0; j < nhave; j++) {
+		if (route_wanted(&have[j]))
+			continue;
+		if (kr_route_del(&have[j], 0) == -1)
+			log_warnx("cannot remove route %s",
+			    route_str(&have[j], buf, sizeof(buf)));
+		else
+			log_info("removed route %s",
+			    route_str(&have[j], buf, sizeof(buf)));
+	}
+}
+
 /* Installs each wanted route that the kernel does not hold (again). */
 static void
 routes_sync(void)
@@ -202,7 +254,7 @@ kernel_reconf(struct mcgwd_conf *conf)
 	nengine_routes = n;
 	if (conf->mode != MODE_NAT)
 		nnat_rules = 0;
-	kr_routes_flush();
+	routes_prune();
 	routes_sync();
 	nat_sync();
 	uplink_rename(conf->uplink);
