@@ -515,8 +515,8 @@ dsock_set(struct imsg *imsg, int udp)
 }
 
 /*
- * The parent saw the link of an interface go away or change: its
- * sockets, bound to the old link or following a renamed one, close.
+ * Closes the sockets of an interface whose link went away or changed,
+ * because they are bound to the old link or follow a renamed one.
  */
 static void
 dsock_close(struct imsg *imsg)

@@ -109,7 +109,7 @@ route_same(const struct imsg_route *a, const struct imsg_route *b)
 	    memcmp(&a->gw6, &b->gw6, sizeof(a->gw6)) == 0;
 }
 
-/* Whether the configuration or an engine wants this route of mcgwd's. */
+/* Returns 1 when the configuration or an engine wants this route. */
 static int
 route_wanted(const struct imsg_route *r)
 {
@@ -136,10 +136,10 @@ route_wanted(const struct imsg_route *r)
 }
 
 /*
- * Removes the routes of mcgwd that are no longer wanted.  A reload
- * removes only these, so the routes that stay never leave the kernel:
- * without the unreachable route, traffic to the framed range would
- * follow the default route out of the uplink meanwhile.
+ * Removes mcgwd's routes that nothing wants any more.  A reload removes
+ * only these, because traffic to the framed range would otherwise
+ * follow the default route out of the uplink until the unreachable
+ * route is back.
  */
 static void
 routes_prune(void)

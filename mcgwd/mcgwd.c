@@ -647,7 +647,7 @@ ifaces_watch(void)
 	struct imsg_socket	 is;
 	unsigned int		 ifindex;
 	uint8_t			 hw[6];
-	int			 gone = 0;
+	int			 removed = 0;
 
 	for (si = TAILQ_FIRST(&served); si != NULL; si = next) {
 		next = TAILQ_NEXT(si, entry);
@@ -663,10 +663,10 @@ ifaces_watch(void)
 		    sizeof(is));
 		TAILQ_REMOVE(&served, si, entry);
 		free(si);
-		gone = 1;
+		removed = 1;
 	}
-	/* The address mcgwd added may have gone with a renamed link. */
-	if (gone)
+	/* A renamed link may still carry the address that mcgwd added. */
+	if (removed)
 		ifaces_addrs_sync(conf);
 	ifaces_prepare(conf, 0);
 	TAILQ_FOREACH(ifc, &conf->ifaces, entry)
@@ -894,7 +894,7 @@ state_dir_lock(const char *dir)
 	fatalx("state directory %s is in use by another mcgwd", dir);
 }
 
-/* Finds who holds the namespace lock: its pid and user, or -1. */
+/* Returns the pid of the namespace lock's owner and sets *uid, or -1. */
 static pid_t
 netns_lock_holder(const struct sockaddr_un *sun, socklen_t len, uid_t *uid)
 {
@@ -918,8 +918,8 @@ netns_lock_holder(const struct sockaddr_un *sun, socklen_t len, uid_t *uid)
 }
 
 /*
- * A second mcgwd connects to learn this daemon's pid: close the
- * connection at once, so that the queue never fills.
+ * Accepts and closes the connection of a second mcgwd that asked for
+ * this daemon's pid, so that the listen queue never fills.
  */
 static void
 netns_lock_accept(int fd, short event, void *arg)
@@ -937,7 +937,7 @@ netns_lock_accept(int fd, short event, void *arg)
  * nftables tables belong to the namespace, and a second mcgwd would
  * remove the first one's at its own start and stop.  An abstract socket
  * name exists once per network namespace, whatever the mount namespace,
- * and goes away with the process that holds it.  Any user may bind such
+ * and goes away with the process that bound it.  Any user may bind such
  * a name, so a holder that is not root is named as the obstacle.
  * Returns the bound socket; the caller calls listen(2) after daemon(3),
  * because the kernel records the pid that a second mcgwd reports then.

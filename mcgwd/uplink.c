@@ -176,8 +176,8 @@ uplink_read(int fd, short event, void *arg)
 	while ((n = mnl_socket_recvfrom(mon, buf, sizeof(buf))) > 0)
 		mnl_cb_run(buf, n, 0, 0, uplink_msg, NULL);
 	/*
-	 * ENOBUFS: messages were lost, which a fresh look makes good for
-	 * the uplink; a lost RTM_DELLINK may concern any LAN link.
+	 * ENOBUFS: messages were lost.  A fresh look makes good for the
+	 * uplink, and a lost RTM_DELLINK may concern any LAN link.
 	 */
 	if (n == -1 && errno == ENOBUFS)
 		removed_many = 1;
