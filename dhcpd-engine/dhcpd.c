@@ -57,6 +57,7 @@ struct dsock {
 };
 
 static void	 imsg_event_add(struct imsgev *);
+static struct dsock *dsock_find(const char *);
 static void	 imsgev_cb(int, short, void *);
 static void	 dispatch_parent(struct imsgev *);
 static void	 dispatch_routed(struct imsgev *);
@@ -478,10 +479,7 @@ dsock_set(struct imsg *imsg, int udp)
 	if ((fd = imsg_get_fd(imsg)) == -1)
 		fatalx("%s: %s without a descriptor", __func__,
 		    imsg_type_name(imsg_get_type(imsg)));
-	TAILQ_FOREACH(ds, &dsocks, entry)
-		if (strcmp(ds->ifname, is.ifname) == 0)
-			break;
-	if (ds == NULL) {
+	if ((ds = dsock_find(is.ifname)) == NULL) {
 		if ((ds = calloc(1, sizeof(*ds))) == NULL)
 			fatal("%s", __func__);
 		strlcpy(ds->ifname, is.ifname, sizeof(ds->ifname));
@@ -527,10 +525,7 @@ dsock_close(struct imsg *imsg)
 	if (imsg_get_data(imsg, &is, sizeof(is)) == -1 ||
 	    !MCGW_STR_OK(is.ifname))
 		fatalx("%s: invalid IMSG_DHCP4_CLOSE", __func__);
-	TAILQ_FOREACH(ds, &dsocks, entry)
-		if (strcmp(ds->ifname, is.ifname) == 0)
-			break;
-	if (ds == NULL)
+	if ((ds = dsock_find(is.ifname)) == NULL)
 		return;
 	if (ds->ev_added)
 		event_del(&ds->ev);
