@@ -80,7 +80,7 @@ enum imsg_type {
 	/* parent -> dhcpd */
 	IMSG_DHCP4_SOCKETS,	/* struct imsg_socket, fd: AF_PACKET socket */
 	IMSG_DHCP4_UDP,		/* struct imsg_socket, fd: UDP port 67 */
-	IMSG_DHCP4_CLOSE,	/* struct imsg_socket: the link is gone */
+	IMSG_DHCP4_CLOSE,	/* struct imsg_socket: stop serving ifname */
 
 	/* parent -> routed */
 	IMSG_CONTROL_FD,	/* struct imsg_socket, fd: listening socket */

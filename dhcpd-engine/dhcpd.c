@@ -513,8 +513,9 @@ dsock_set(struct imsg *imsg, int udp)
 }
 
 /*
- * Closes the sockets of an interface whose link went away or changed,
- * because they are bound to the old link or follow a renamed one.
+ * Closes the sockets of an interface that left the configuration or
+ * whose link went away or changed, because they are bound to the old
+ * link or follow a renamed one.
  */
 static void
 dsock_close(struct imsg *imsg)

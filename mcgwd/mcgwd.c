@@ -527,7 +527,21 @@ ifaces_addrs_sync(const struct mcgwd_conf *c)
 	}
 }
 
-/* Forgets the sockets of interfaces the configuration no longer has. */
+/* Makes dhcpd close an interface's sockets and drops it from served. */
+static void
+iface_unserve(struct served_iface *si)
+{
+	struct imsg_socket	 is;
+
+	memset(&is, 0, sizeof(is));
+	strlcpy(is.ifname, si->name, sizeof(is.ifname));
+	is.ifindex = si->ifindex;
+	engine_compose(&dhcpd, IMSG_DHCP4_CLOSE, 0, -1, &is, sizeof(is));
+	TAILQ_REMOVE(&served, si, entry);
+	free(si);
+}
+
+/* Closes the sockets of interfaces the configuration no longer has. */
 static void
 ifaces_prune(const struct mcgwd_conf *c)
 {
@@ -545,8 +559,7 @@ ifaces_prune(const struct mcgwd_conf *c)
 			continue;
 		log_info("%s: no longer in the configuration, not serving it",
 		    si->name);
-		TAILQ_REMOVE(&served, si, entry);
-		free(si);
+		iface_unserve(si);
 	}
 }
 
@@ -643,8 +656,6 @@ static void
 ifaces_watch(void)
 {
 	struct served_iface	*si, *next;
-	struct iface_conf	*ifc;
-	struct imsg_socket	 is;
 	unsigned int		 ifindex;
 	uint8_t			 hw[6];
 	int			 removed = 0;
@@ -656,25 +667,15 @@ ifaces_watch(void)
 			continue;
 		log_warnx("%s: interface removed or changed, not serving it "
 		    "until it is back", si->name);
-		memset(&is, 0, sizeof(is));
-		strlcpy(is.ifname, si->name, sizeof(is.ifname));
-		is.ifindex = si->ifindex;
-		engine_compose(&dhcpd, IMSG_DHCP4_CLOSE, 0, -1, &is,
-		    sizeof(is));
-		TAILQ_REMOVE(&served, si, entry);
-		free(si);
+		iface_unserve(si);
 		removed = 1;
 	}
 	/* A renamed link may still carry the address that mcgwd added. */
 	if (removed)
 		ifaces_addrs_sync(conf);
 	ifaces_prepare(conf, 0);
-	TAILQ_FOREACH(ifc, &conf->ifaces, entry)
-		if (!iface_served(ifc->name) &&
-		    kr_iface_info(ifc->name, &ifindex, hw) == 0) {
-			ifaces_send_sockets(conf);
-			break;
-		}
+	/* Skips the interfaces that are served or still missing. */
+	ifaces_send_sockets(conf);
 }
 
 static int
