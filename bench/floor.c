@@ -1,14 +1,14 @@
 /*
  * The benchmark's floor: a DHCPv4 responder that does only what any
- * server must do to answer perfdhcp, one blocking recvfrom(2) and one
- * sendto(2) per message, and nothing else: no lease table, no storage,
- * no logging, no checks beyond what finding the message type needs.
- * Its CPU per lease is what answering costs on this machine, the part
- * of every server's figure that no server can save.
+ * server must do to reply to perfdhcp, one blocking recvfrom(2) and one
+ * sendto(2) per message.  It keeps no lease table, stores and logs
+ * nothing, and checks only what finding the message type needs.  Its
+ * CPU per lease is the cost of replying on this machine, the part of
+ * every server's figure that no server can save.
  *
  * floor-responder SERVER-ADDRESS
  *
- * It answers relayed messages only (giaddr set), as perfdhcp -l sends
+ * It replies to relayed messages only (giaddr set), as perfdhcp -l sends
  * them, with the client's address taken from the transaction ID.  Not a
  * server: it gives any address to anyone.  For the benchmark only.
  */

@@ -380,9 +380,9 @@ class McgwdNoSync(Mcgwd):
 
 class Floor(Server):
 	"""
-	A control: bench/floor.c answers with one recvfrom and one sendto
-	per message and does nothing else, so its CPU per lease is what
-	answering alone costs on this machine.
+	A control: bench/floor.c replies to each message with one recvfrom
+	and one sendto and does nothing else, so its CPU per lease is the
+	cost of replying alone on this machine.
 	"""
 	name = "floor"
 
@@ -560,9 +560,10 @@ def rounds(names, rate, tag, secs=10):
 
 def median_trial(ts):
 	"""
-	One line from several trials: the median of each figure.  A single
-	run's maximum delay is one sample of the machine's worst moment;
-	the median of the runs' maxima says more.
+	Returns one line from several trials, with the median of each
+	figure.  A single run's maximum delay is one sample of the
+	machine's worst moment, so the median of the runs' maxima is the
+	steadier figure.
 	"""
 	m = dict(ts[0])
 	for k in ("avg", "max", "cpu", "cpu_k", "drop"):
@@ -665,9 +666,9 @@ def pkgver(p):
 
 
 def controls_table(r):
-	"""The controls beside mcgwd and Kea at the same low rate."""
+	"""Formats the controls beside mcgwd and Kea at the same low rate."""
 	same = r["same"]
-	rows = (("floor", "Floor: answers only, no state (bench/floor.c)"),
+	rows = (("floor", "Floor: replies only, no state (bench/floor.c)"),
 	    ("mcgwd-nosync", "mcgwd with fdatasync a no-op (libeatmydata)"),
 	    ("mcgwd", "mcgwd"), ("kea", "Kea"))
 	L = ["What the CPU figure at %d/s is made of: medians of %d runs "
@@ -880,9 +881,9 @@ METHOD = """\
   runs for each figure: one run's maximum delay is a single sample of
   the machine's worst moment (the floor responder, which does nothing,
   shows maxima of several milliseconds too).
-- Controls: `floor` (bench/floor.c) answers each message with one
-  recvfrom and one sendto and keeps nothing: what answering alone
-  costs here.  `mcgwd-nosync` is mcgwd started with
+- Controls: `floor` (bench/floor.c) replies to each message with one
+  recvfrom and one sendto and keeps nothing, which is the cost of
+  replying alone here.  `mcgwd-nosync` is mcgwd started with
   LD_PRELOAD=libeatmydata.so, which turns fsync and fdatasync into
   no-ops: the difference to mcgwd is the cost of its durable write.
   Neither is a server to deploy.

@@ -1096,7 +1096,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (argc != optind) {
-		log_warnx("unexpected argument %s", argv[optind]);
+		log_warnx("unexpected argument %s: mcgwd takes options "
+		    "only", argv[optind]);
 		usage();
 	}
 	log_setverbose(verbose);

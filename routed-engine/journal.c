@@ -34,8 +34,8 @@
  * ends the records.  The writer appends after the last good record,
  * and a snapshot then rewrites the file without the damage
  * (journal_need_compact).  A damaged file header costs no record
- * either, because it contains only constants and the creation time: a
- * file with a bad magic or header checksum is replayed as a journal
+ * either, because it contains only constants and the creation time.
+ * A file with a bad magic or header checksum is replayed as a journal
  * if any record in it passes, and set aside if none does.
  *
  * Payloads are encoded field by field, so that changing a struct does

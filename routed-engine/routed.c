@@ -30,9 +30,9 @@
 /*
  * Group commit: a dispatch takes what one read of the socket brings (at
  * most the read buffer, about 160 lease records) and writes it with one
- * fdatasync.  The small bound keeps the answers to the first records
- * from waiting for the later ones; what arrives meanwhile goes into the
- * next batch, which starts at once.
+ * fdatasync.  The small bound keeps the replies to the first records
+ * from waiting for the later ones.  What arrives meanwhile goes into
+ * the next batch, which starts at once.
  */
 
 struct store_batch {

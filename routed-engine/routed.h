@@ -115,8 +115,8 @@ int		 journal_add_history(struct journal *,
  */
 int		 journal_commit(struct journal *);
 /*
- * 1 when the file holds enough superseded records to compact, or when
- * replay skipped damage that a snapshot would leave behind.
+ * Returns 1 when the file contains enough superseded records to compact,
+ * or when replay skipped damage that a snapshot would leave behind.
  */
 int		 journal_need_compact(const struct journal *, uint64_t live);
 /* Replaces the file with a snapshot of the leases iter returns. */
