@@ -163,35 +163,35 @@ ssize_t		 dhcp4_build(const struct dhcp4_hdr *,
 		    size_t);
 
 /* pool.c */
-#define LEASE_KEY_INLINE	20
-#define LEASE_KEY_CID		0x80	/* keytype: key is option 61 */
-
 struct pool;
 
+/*
+ * One address's entry, 112 bytes on x86-64, allocated in slabs.  A
+ * client without a client identifier is keyed by htype and chaddr,
+ * which are the bytes of hwkey.  So is a client whose identifier is
+ * those same bytes (RFC 2132 9.14 suggests that form).  Only another
+ * option 61 key takes memory of its own.
+ */
 struct lease {
 	struct lease		*addr_next;	/* address hash chain */
 	struct lease		*client_next;	/* client key hash chain */
 	TAILQ_ENTRY(lease)	 free_entry;	/* the pool's LRU free list */
 	struct pool		*free_pool;	/* non-NULL: on that list */
+	uint8_t			*cidbuf;	/* option 61 key unlike hwkey */
+	char			*hostname;
+	int64_t			 start;
+	int64_t			 end;
+	int64_t			 log_window;	/* start of its log budget */
 	uint32_t		 heap_idx;	/* 0: not in the timer heap */
 	struct in_addr		 addr;
 	uint8_t			 state;		/* enum lease_state */
 	uint8_t			 keylen;	/* 0: no client */
-	uint8_t			 htype;
 	uint8_t			 hlen;
-	uint8_t			 chaddr[MCGW_MAX_HWLEN];
-	uint8_t			 cid;		/* key is a client id */
 	uint8_t			 hashed;	/* in the client hash */
 	uint8_t			 held;		/* a binding keeps it */
 	uint8_t			 log_lines;	/* records in log_window */
-	int64_t			 start;
-	int64_t			 end;
-	int64_t			 log_window;	/* start of its log budget */
-	union {
-		uint8_t		 in[LEASE_KEY_INLINE];
-		uint8_t		*ext;
-	}			 key;
-	char			*hostname;
+	uint8_t			 cid;		/* the key is option 61 */
+	uint8_t			 hwkey[1 + MCGW_MAX_HWLEN]; /* htype, chaddr */
 };
 
 /* A client's identity as the lease table keys it. */

@@ -20,7 +20,17 @@
 #include "log.h"
 #include "dhcpd.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#define SLOT_POISON(p)		ASAN_POISON_MEMORY_REGION((p), sizeof(*(p)))
+#define SLOT_UNPOISON(p)	ASAN_UNPOISON_MEMORY_REGION((p), sizeof(*(p)))
+#else
+#define SLOT_POISON(p)		do { } while (0)
+#define SLOT_UNPOISON(p)	do { } while (0)
+#endif
+
 #define HASH_MIN	1024
+#define LEASE_SLAB	256	/* entries per allocation */
 
 struct pool_range {
 	uint32_t	 start;		/* host byte order */
@@ -54,6 +64,19 @@ struct lease_db {
 	size_t			 heap_n;
 	size_t			 heap_cap;
 	TAILQ_HEAD(, pool)	 pools;
+	SLIST_HEAD(, lease_slab) slabs;
+	struct lease		*spare;		/* free slots, by addr_next */
+};
+
+/*
+ * Entries come from slabs, because a malloc per entry would add its
+ * header to every one of tens of thousands.  A slot goes back to the
+ * spare list when its entry is deleted, and the slabs are freed with
+ * the table.
+ */
+struct lease_slab {
+	SLIST_ENTRY(lease_slab)	 entry;
+	struct lease		 slot[LEASE_SLAB];
 };
 
 static void	 heap_remove(struct lease_db *, struct lease *);
@@ -94,7 +117,7 @@ key_hash(const uint8_t *key, size_t len, int cid, size_t size)
 static const uint8_t *
 lease_key(const struct lease *l)
 {
-	return l->keylen > LEASE_KEY_INLINE ? l->key.ext : l->key.in;
+	return l->cidbuf != NULL ? l->cidbuf : l->hwkey;
 }
 
 struct lease_db *
@@ -110,12 +133,14 @@ lease_db_new(void)
 	db->heap_cap = HASH_MIN;
 	db->heap = xcalloc(db->heap_cap + 1, sizeof(*db->heap));
 	TAILQ_INIT(&db->pools);
+	SLIST_INIT(&db->slabs);
 	return db;
 }
 
 void
 lease_db_free(struct lease_db *db)
 {
+	struct lease_slab *s;
 	struct lease	*l;
 	struct pool	*p;
 	size_t		 i;
@@ -125,6 +150,10 @@ lease_db_free(struct lease_db *db)
 	for (i = 0; i < db->addr_size; i++)
 		while ((l = db->addr_tab[i]) != NULL)
 			lease_delete(db, l);
+	while ((s = SLIST_FIRST(&db->slabs)) != NULL) {
+		SLIST_REMOVE_HEAD(&db->slabs, entry);
+		free(s);
+	}
 	free(db->addr_tab);
 	free(db->client_tab);
 	free(db->heap);
@@ -187,6 +216,29 @@ lease_find(const struct lease_db *db, struct in_addr addr)
 	return NULL;
 }
 
+static struct lease *
+lease_alloc(struct lease_db *db)
+{
+	struct lease_slab *s;
+	struct lease	*l;
+	size_t		 i;
+
+	if (db->spare == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		SLIST_INSERT_HEAD(&db->slabs, s, entry);
+		for (i = LEASE_SLAB; i-- > 0; ) {
+			s->slot[i].addr_next = db->spare;
+			db->spare = &s->slot[i];
+			SLOT_POISON(db->spare);
+		}
+	}
+	l = db->spare;
+	SLOT_UNPOISON(l);
+	db->spare = l->addr_next;
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
 /* Returns the lease for addr, created in state LEASE_FREE if needed. */
 struct lease *
 lease_get(struct lease_db *db, struct in_addr addr)
@@ -198,7 +250,7 @@ lease_get(struct lease_db *db, struct in_addr addr)
 		return l;
 	if (db->count >= db->addr_size)
 		addr_rehash(db);
-	l = xcalloc(1, sizeof(*l));
+	l = lease_alloc(db);
 	l->addr = addr;
 	l->state = LEASE_FREE;
 	h = addr_hash(ntohl(addr.s_addr), db->addr_size);
@@ -258,39 +310,59 @@ void
 lease_clear_client(struct lease_db *db, struct lease *l)
 {
 	client_unhash(db, l);
-	if (l->keylen > LEASE_KEY_INLINE)
-		free(l->key.ext);
-	l->keylen = 0;
+	free(l->cidbuf);
+	l->cidbuf = NULL;
 	l->cid = 0;
+	l->keylen = 0;
 }
 
+static void
+lease_set_hw(struct lease *l, const struct lease_client *c, size_t hlen)
+{
+	memset(l->hwkey, 0, sizeof(l->hwkey));
+	l->hwkey[0] = c->htype;
+	l->hlen = hlen;
+	if (c->chaddr != NULL)
+		memcpy(l->hwkey + 1, c->chaddr, hlen);
+}
+
+/*
+ * Gives the entry to the client c.  A key that is htype and chaddr,
+ * as an option 61 key or not, stays in hwkey without a copy.
+ */
 void
 lease_set_client(struct lease_db *db, struct lease *l,
     const struct lease_client *c)
 {
-	size_t	 h;
+	size_t	 h, hlen;
 
+	hlen = c->hlen > MCGW_MAX_HWLEN ? MCGW_MAX_HWLEN : c->hlen;
 	if (lease_key_equal(l, c) && l->hashed) {
-		l->htype = c->htype;
-		l->hlen = c->hlen;
-		memcpy(l->chaddr, c->chaddr, c->hlen);
+		/* The same client id from another chaddr: copy the key out. */
+		lease_set_hw(l, c, hlen);
+		if (l->cidbuf == NULL &&
+		    memcmp(l->hwkey, c->key, c->keylen) != 0) {
+			l->cidbuf = xcalloc(1, c->keylen);
+			memcpy(l->cidbuf, c->key, c->keylen);
+		}
 		return;
 	}
 	lease_clear_client(db, l);
-	memset(l->chaddr, 0, sizeof(l->chaddr));
-	l->htype = c->htype;
-	l->hlen = c->hlen > MCGW_MAX_HWLEN ? MCGW_MAX_HWLEN : c->hlen;
-	if (c->chaddr != NULL)
-		memcpy(l->chaddr, c->chaddr, l->hlen);
+	lease_set_hw(l, c, hlen);
 	if (c->keylen == 0 || c->keylen > MCGW_MAX_CIDLEN + 1)
 		return;
-	l->keylen = c->keylen;
+	if (c->cid && (c->keylen > hlen + 1 ||
+	    memcmp(c->key, l->hwkey, c->keylen) != 0)) {
+		l->cidbuf = xcalloc(1, c->keylen);
+		memcpy(l->cidbuf, c->key, c->keylen);
+	} else if (!c->cid && (c->keylen != hlen + 1 ||
+	    memcmp(c->key, l->hwkey, c->keylen) != 0)) {
+		/* Callers build this key from htype and chaddr. */
+		log_warnx("%s: client key is not htype and chaddr", __func__);
+		return;
+	}
 	l->cid = c->cid != 0;
-	if (c->keylen > LEASE_KEY_INLINE) {
-		l->key.ext = xcalloc(1, c->keylen);
-		memcpy(l->key.ext, c->key, c->keylen);
-	} else
-		memcpy(l->key.in, c->key, c->keylen);
+	l->keylen = c->keylen;
 
 	if (db->nclients >= db->client_size)
 		client_rehash(db);
@@ -330,7 +402,9 @@ lease_delete(struct lease_db *db, struct lease *l)
 		}
 	db->count--;
 	free(l->hostname);
-	free(l);
+	l->addr_next = db->spare;
+	db->spare = l;
+	SLOT_POISON(l);
 }
 
 /* The timer heap, ordered by end. */
@@ -572,9 +646,10 @@ lease_restore(struct lease_db *db, const struct imsg_lease4 *r)
 	if (r->state == LEASE_DECLINED) {
 		/* A declined address has no owner to give it back to. */
 		lease_clear_client(db, l);
-		l->htype = c.htype;
+		memset(l->hwkey, 0, sizeof(l->hwkey));
+		l->hwkey[0] = c.htype;
 		l->hlen = c.hlen;
-		memcpy(l->chaddr, r->chaddr, c.hlen);
+		memcpy(l->hwkey + 1, r->chaddr, c.hlen);
 	} else
 		lease_set_client(db, l, &c);
 	if (MCGW_STR_OK(r->hostname))
@@ -592,9 +667,9 @@ lease_to_imsg(const struct lease *l, const char *ifname,
 	if (ifname != NULL)
 		strlcpy(r->ifname, ifname, sizeof(r->ifname));
 	r->state = l->state;
-	r->htype = l->htype;
+	r->htype = l->hwkey[0];
 	r->hlen = l->hlen;
-	memcpy(r->chaddr, l->chaddr, sizeof(r->chaddr));
+	memcpy(r->chaddr, l->hwkey + 1, l->hlen);
 	if (l->cid) {
 		r->cidlen = l->keylen;
 		memcpy(r->cid, lease_key(l), l->keylen);

@@ -315,6 +315,124 @@ ATF_TC_BODY(pool_restore_held, tc)
 	lease_db_free(db);
 }
 
+/*
+ * A client identifier of 7 and of 32 octets keys its lease, and each
+ * survives the round trip through struct imsg_lease4.
+ */
+ATF_TC_WITHOUT_HEAD(pool_client_id_keys);
+ATF_TC_BODY(pool_client_id_keys, tc)
+{
+	struct lease_db	*db = lease_db_new();
+	struct pool	*p = mkpool(db, "10.0.0.10", "10.0.0.20");
+	struct imsg_lease4 r;
+	struct client	 a, b;
+	struct lease	*la, *lb;
+	uint8_t		 longid[32];
+	size_t		 i;
+
+	mkclient(&a, 1);
+	a.c.cid = 1;
+	a.key[0] = 0xff;	/* a key unlike htype and chaddr */
+	mkclient(&b, 2);
+	for (i = 0; i < sizeof(longid); i++)
+		longid[i] = i + 1;
+	b.c.cid = 1;
+	b.c.key = longid;
+	b.c.keylen = sizeof(longid);
+
+	la = take(db, p, &a, NULL, 0);
+	lb = take(db, p, &b, NULL, 0);
+	ATF_REQUIRE(la != NULL && lb != NULL);
+	ATF_CHECK(la != lb);
+	ATF_CHECK(lease_find_client(db, &a.c, ip("10.0.0.0"), 8) == la);
+	ATF_CHECK(lease_find_client(db, &b.c, ip("10.0.0.0"), 8) == lb);
+
+	/* The same MAC without the identifier is another client. */
+	a.c.cid = 0;
+	a.key[0] = 1;
+	ATF_CHECK(lease_find_client(db, &a.c, ip("10.0.0.0"), 8) == NULL);
+
+	lease_to_imsg(lb, "lan0", &r);
+	ATF_CHECK_EQ(r.cidlen, sizeof(longid));
+	ATF_CHECK(memcmp(r.cid, longid, sizeof(longid)) == 0);
+	ATF_CHECK_EQ(r.htype, 1);
+	ATF_CHECK_EQ(r.hlen, 6);
+	ATF_CHECK(memcmp(r.chaddr, b.mac, 6) == 0);
+	lease_to_imsg(la, "lan0", &r);
+	ATF_CHECK_EQ(r.cidlen, 7);
+	ATF_CHECK_EQ(r.cid[0], 0xff);
+	lease_db_free(db);
+}
+
+/*
+ * A client identifier of type 1 and the MAC is stored as htype and
+ * chaddr, and stays the key when the same client id comes from
+ * another MAC.
+ */
+ATF_TC_WITHOUT_HEAD(pool_client_id_is_mac);
+ATF_TC_BODY(pool_client_id_is_mac, tc)
+{
+	struct lease_db	*db = lease_db_new();
+	struct pool	*p = mkpool(db, "10.0.0.10", "10.0.0.20");
+	struct imsg_lease4 r;
+	struct client	 a, nocid;
+	struct lease	*l;
+
+	mkclient(&a, 1);
+	a.c.cid = 1;		/* key: 01 and the MAC, as mkclient's */
+	mkclient(&nocid, 1);	/* the same bytes, not a client id */
+	l = take(db, p, &a, NULL, 0);
+	ATF_REQUIRE(l != NULL);
+	ATF_CHECK(l->cidbuf == NULL);
+	ATF_CHECK(lease_find_client(db, &a.c, ip("10.0.0.0"), 8) == l);
+	ATF_CHECK(lease_find_client(db, &nocid.c, ip("10.0.0.0"), 8) ==
+	    NULL);
+
+	/* The client id again, from a new network card. */
+	a.mac[5] = 0x99;
+	lease_set_client(db, l, &a.c);
+	ATF_CHECK(l->cidbuf != NULL);
+	ATF_CHECK(lease_find_client(db, &a.c, ip("10.0.0.0"), 8) == l);
+	lease_to_imsg(l, "lan0", &r);
+	ATF_CHECK_EQ(r.cidlen, 7);
+	ATF_CHECK(memcmp(r.cid, a.key, 7) == 0);
+	ATF_CHECK_EQ(r.chaddr[5], 0x99);
+	lease_db_free(db);
+}
+
+/* Entries of forgotten addresses go back to the slab and are reused. */
+ATF_TC_WITHOUT_HEAD(pool_entry_reuse);
+ATF_TC_BODY(pool_entry_reuse, tc)
+{
+	struct lease_db	*db = lease_db_new();
+	struct client	 cl;
+	struct in_addr	 a;
+	struct lease	*l;
+	uint32_t	 i, round;
+
+	for (round = 0; round < 3; round++) {
+		/* No pool holds these: free, they are forgotten. */
+		for (i = 0; i < 1000; i++) {
+			a.s_addr = htonl(0xc0a80000 + round * 1000 + i);
+			l = lease_get(db, a);
+			mkclient(&cl, round * 1000 + i);
+			lease_set_client(db, l, &cl.c);
+			lease_set_state(db, l, LEASE_OFFERED, 10);
+		}
+		ATF_CHECK_EQ(lease_db_count(db), 1000);
+		mkclient(&cl, round * 1000 + 7);
+		l = lease_find_client(db, &cl.c, ip("192.168.0.0"), 16);
+		ATF_REQUIRE(l != NULL);
+		ATF_CHECK_EQ(ntohl(l->addr.s_addr), 0xc0a80000 +
+		    round * 1000 + 7);
+		lease_db_expire(db, 10, HOLD, NULL, NULL);
+		ATF_CHECK_EQ(lease_db_count(db), 0);
+		ATF_CHECK(lease_find_client(db, &cl.c, ip("192.168.0.0"),
+		    16) == NULL);
+	}
+	lease_db_free(db);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, pool_order_unused_then_lru);
@@ -326,5 +444,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pool_exhausted);
 	ATF_TP_ADD_TC(tp, pool_large_range);
 	ATF_TP_ADD_TC(tp, pool_restore_held);
+	ATF_TP_ADD_TC(tp, pool_client_id_keys);
+	ATF_TP_ADD_TC(tp, pool_client_id_is_mac);
+	ATF_TP_ADD_TC(tp, pool_entry_reuse);
 	return atf_no_error();
 }
