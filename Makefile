@@ -41,7 +41,7 @@ PROGS =		$(BIN)/mcgwd $(BIN)/mcgwd-dhcpd $(BIN)/mcgwd-routed \
 # Unit tests (atf-c), always built with the sanitizers.  Each test links
 # the objects it exercises; the _main object of a program is left out.
 UNIT_TESTS =	t_imsg t_parse t_dhcp4opt t_pool t_journal t_auth t_binding \
-		t_replay t_log
+		t_replay t_log t_leases
 t_imsg_SRCS =	regress/unit/t_imsg.c
 t_parse_SRCS =	regress/unit/t_parse.c mcgwd/parse.c mcgwd/printconf.c
 t_dhcp4opt_SRCS = regress/unit/t_dhcp4opt.c dhcpd-engine/dhcp4_opt.c
@@ -51,6 +51,7 @@ t_auth_SRCS =	regress/unit/t_auth.c
 t_binding_SRCS = regress/unit/t_binding.c routed-engine/binding.c
 t_replay_SRCS =	regress/unit/t_replay.c routed-engine/replay.c
 t_log_SRCS =	regress/unit/t_log.c
+t_leases_SRCS =	regress/unit/t_leases.c routed-engine/leases.c
 
 .PHONY: all clean check install demo deps bench fuzz fuzz-build
 .SECONDARY:

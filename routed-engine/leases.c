@@ -3,12 +3,14 @@
  * rebuilds, what dhcpd gets back at start, what mcgwctl lists and what
  * compaction writes.
  *
- * An entry keeps the fixed fields inline.  The client identifier and
- * host name, which few clients send, go into one allocation sized to
- * them, and the interface name is an index into a small table.  So a
- * lease takes about 100 bytes instead of the 376 of struct imsg_lease4,
- * which exists only at the edges: lease_update() takes one, and the
- * lookups fill one.
+ * An entry keeps the fixed fields inline.  The host name and a client
+ * identifier go into one allocation sized to them.  An identifier that
+ * is htype followed by chaddr takes no memory, because a flag stands
+ * for it: RFC 2132 9.14 suggests that form, and perfdhcp sends it.
+ * The interface name is an index into a small table.
+ * So a lease takes about 100 bytes instead of the 376 of struct
+ * imsg_lease4, which exists only at the edges: lease_update() takes
+ * one, and the lookups fill one.
  */
 
 #include <sys/types.h>
@@ -42,8 +44,9 @@ struct lease_entry {
 	uint8_t			 cidlen;
 	uint8_t			 hnlen;	/* host name length, no NUL */
 	uint8_t			 ifidx;
+	uint8_t			 cid_hw; /* cid is htype, then chaddr */
 	uint8_t			 chaddr[MCGW_MAX_HWLEN];
-	unsigned char		*extra;	/* cid, then host name; or NULL */
+	unsigned char		*extra;	/* cid unless cid_hw, host name */
 };
 
 RB_HEAD(lease_tree, lease_entry);
@@ -97,25 +100,37 @@ lease_ifindex(const char *name)
 	return nifnames++;
 }
 
+/* Whether the client id is htype followed by the first octets of chaddr. */
+static int
+lease_cid_is_hw(const struct imsg_lease4 *l, size_t hlen)
+{
+	return l->cidlen >= 1 && l->cidlen <= hlen + 1 &&
+	    l->cid[0] == l->htype &&
+	    memcmp(l->cid + 1, l->chaddr, l->cidlen - 1) == 0;
+}
+
 static void
 lease_store(struct lease_entry *e, const struct imsg_lease4 *l)
 {
-	size_t		 hnlen;
+	size_t		 hnlen, hlen, cidlen;
 
 	hnlen = strnlen(l->hostname, sizeof(l->hostname) - 1);
+	hlen = l->hlen > MCGW_MAX_HWLEN ? MCGW_MAX_HWLEN : l->hlen;
+	e->cid_hw = lease_cid_is_hw(l, hlen);
+	cidlen = e->cid_hw ? 0 : l->cidlen;
 	free(e->extra);
 	e->extra = NULL;
-	if (l->cidlen + hnlen > 0) {
-		if ((e->extra = malloc(l->cidlen + hnlen)) == NULL)
+	if (cidlen + hnlen > 0) {
+		if ((e->extra = malloc(cidlen + hnlen)) == NULL)
 			fatal("%s", __func__);
-		memcpy(e->extra, l->cid, l->cidlen);
-		memcpy(e->extra + l->cidlen, l->hostname, hnlen);
+		memcpy(e->extra, l->cid, cidlen);
+		memcpy(e->extra + cidlen, l->hostname, hnlen);
 	}
 	e->start = l->start;
 	e->end = l->end;
 	e->state = l->state;
 	e->htype = l->htype;
-	e->hlen = l->hlen > MCGW_MAX_HWLEN ? MCGW_MAX_HWLEN : l->hlen;
+	e->hlen = hlen;
 	e->cidlen = l->cidlen;
 	e->hnlen = hnlen;
 	e->ifidx = lease_ifindex(l->ifname);
@@ -131,6 +146,7 @@ static const struct imsg_lease4 *
 lease_expand(const struct lease_entry *e)
 {
 	static struct imsg_lease4	 l;
+	size_t				 cidlen;
 
 	if (e == NULL)
 		return NULL;
@@ -142,9 +158,15 @@ lease_expand(const struct lease_entry *e)
 	l.hlen = e->hlen;
 	l.cidlen = e->cidlen;
 	memcpy(l.chaddr, e->chaddr, e->hlen);
+	if (e->cid_hw) {
+		l.cid[0] = e->htype;
+		memcpy(l.cid + 1, e->chaddr, e->cidlen - 1);
+		cidlen = 0;
+	} else
+		cidlen = e->cidlen;
 	if (e->extra != NULL) {
-		memcpy(l.cid, e->extra, e->cidlen);
-		memcpy(l.hostname, e->extra + e->cidlen, e->hnlen);
+		memcpy(l.cid, e->extra, cidlen);
+		memcpy(l.hostname, e->extra + cidlen, e->hnlen);
 	}
 	l.start = e->start;
 	l.end = e->end;
