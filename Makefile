@@ -160,7 +160,12 @@ $(B)/bench/floor-responder: bench/floor.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ bench/floor.c
 
-bench: all $(B)/bench/gen-journal $(B)/bench/floor-responder
+$(B)/bench/rcvbuf.so: bench/rcvbuf.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ bench/rcvbuf.c -ldl
+
+bench: all $(B)/bench/gen-journal $(B)/bench/floor-responder \
+    $(B)/bench/rcvbuf.so
 	sh bench/deps.sh
 	/usr/bin/python3 bench/run.py
 

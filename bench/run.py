@@ -25,6 +25,9 @@ BUILD = os.environ.get("BENCH_BUILD", os.path.join(TOP, "build"))
 BIN = os.path.join(BUILD, "bin")
 GENJOURNAL = os.path.join(BUILD, "bench", "gen-journal")
 FLOOR = os.path.join(BUILD, "bench", "floor-responder")
+# perfdhcp's sockets get a 4 MB receive buffer (bench/rcvbuf.c);
+# BENCH_RCVBUF=0 leaves the kernel's default, to compare.
+RCVBUF = os.path.join(BUILD, "bench", "rcvbuf.so")
 EATMYDATA = "libeatmydata.so"
 RESULTS = os.path.join(TOP, "bench", "RESULTS.md")
 
@@ -425,7 +428,10 @@ def perfdhcp(rate, clients, secs, base, num=None):
 	procs = []
 	for i in range(n):
 		r = rate // n + (1 if i < rate % n else 0)
-		args = ["ip", "netns", "exec", NS_CLI, "taskset", "-c",
+		env = []
+		if os.environ.get("BENCH_RCVBUF") != "0":
+			env = ["env", "LD_PRELOAD=" + RCVBUF]
+		args = ["ip", "netns", "exec", NS_CLI] + env + ["taskset", "-c",
 		    GEN_CPU, "perfdhcp", "-4", "-l", "10.64.0.%d" % (i + 1),
 		    "-b", "mac=02:%02x:%02x:00:00:00" % (base % 256, i + 1),
 		    "-r", str(r), "-R", str(max(1, clients // n + 1)),
