@@ -56,6 +56,17 @@ imsg_type_name(uint32_t type)
 	case IMSG_CTL_SHOW_HISTORY:	return "IMSG_CTL_SHOW_HISTORY";
 	case IMSG_CTL_HISTORY:		return "IMSG_CTL_HISTORY";
 	case IMSG_CTL_CLEAR_BINDING:	return "IMSG_CTL_CLEAR_BINDING";
+	case IMSG_RECONF_FRAMED:	return "IMSG_RECONF_FRAMED";
+	case IMSG_UPLINK_ADDR:		return "IMSG_UPLINK_ADDR";
+	case IMSG_NAT_ADD:		return "IMSG_NAT_ADD";
+	case IMSG_NAT_DEL:		return "IMSG_NAT_DEL";
+	case IMSG_ROUTE_ADD:		return "IMSG_ROUTE_ADD";
+	case IMSG_ROUTE_DEL:		return "IMSG_ROUTE_DEL";
+	case IMSG_KERNEL_RESULT:	return "IMSG_KERNEL_RESULT";
+	case IMSG_CTL_SHOW_ROUTES:	return "IMSG_CTL_SHOW_ROUTES";
+	case IMSG_CTL_ROUTE:		return "IMSG_CTL_ROUTE";
+	case IMSG_CTL_SHOW_FRAMED:	return "IMSG_CTL_SHOW_FRAMED";
+	case IMSG_CTL_FRAMED:		return "IMSG_CTL_FRAMED";
 	default:
 		snprintf(buf, sizeof(buf), "IMSG_%u", type);
 		return buf;
