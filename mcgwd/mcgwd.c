@@ -691,6 +691,14 @@ reload(void)
 	if (strcmp(nconf->state_dir, conf->state_dir) != 0)
 		log_warnx("reload: state-directory changes only at restart");
 	strlcpy(nconf->state_dir, conf->state_dir, sizeof(nconf->state_dir));
+	/* routed hands out NAT blocks from the range it started with. */
+	if (nconf->nat_port_first != conf->nat_port_first ||
+	    nconf->nat_port_last != conf->nat_port_last ||
+	    nconf->nat_block_size != conf->nat_block_size)
+		log_warnx("reload: nat port-range changes only at restart");
+	nconf->nat_port_first = conf->nat_port_first;
+	nconf->nat_port_last = conf->nat_port_last;
+	nconf->nat_block_size = conf->nat_block_size;
 	if (strcmp(nconf->uplink, conf->uplink) != 0)
 		log_info("reload: uplink %s replaces %s", nconf->uplink,
 		    conf->uplink);

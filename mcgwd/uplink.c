@@ -227,8 +227,13 @@ uplink_rename(const char *ifname)
 {
 	if (strcmp(cur.ifname, ifname) == 0)
 		return;
-	memset(&cur, 0, sizeof(cur));
+	/*
+	 * The old UE IP stays in cur for the comparison, so that a new
+	 * uplink without an address counts as a change and routed and the
+	 * SNAT rules drop the old address.
+	 */
 	strlcpy(cur.ifname, ifname, sizeof(cur.ifname));
+	cur.ifindex = 0;
 	uplink_settled(-1, 0, NULL);
 }
 

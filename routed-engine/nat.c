@@ -40,12 +40,16 @@ static uint16_t			 port_first, port_last, block_size;
 static struct nat_block		*blocks;	/* indexed by block number */
 static size_t			 nblocks;
 static uint8_t			 mode;
+static uint8_t			 prev_mode;
 static int			 restored;
+
+static void	nat_send(uint32_t, const struct nat_block *);
 
 void
 nat_reconf_conf(const struct imsg_conf *c)
 {
 	nframed_new = 0;
+	prev_mode = mode;
 	mode = c->mode;
 	/* Blocks already given out keep their ports until they end. */
 	if (blocks != NULL && (c->nat_port_first != port_first ||
@@ -100,10 +104,24 @@ nat_restore_cb(const struct binding *b, void *arg)
 void
 nat_reconf_end(void)
 {
+	size_t	 i;
+
 	memcpy(framed, framed_new, sizeof(framed));
 	nframed = nframed_new;
 	if (!restored && mode == MODE_NAT)
 		auth_ctl_bindings("", nat_restore_cb, NULL);
+	/*
+	 * The parent drops every SNAT rule when a reload leaves NAT mode,
+	 * but the blocks stay with their bindings, so a reload back into
+	 * NAT mode sends IMSG_NAT_ADD for each of them again.
+	 * NOTE: a binding authorised in routed mode gets no block here.
+	 * Its traffic leaves through the masquerade rule until the client
+	 * authorises again.
+	 */
+	if (restored && mode == MODE_NAT && prev_mode != MODE_NAT)
+		for (i = 0; i < nblocks; i++)
+			if (blocks[i].local4.s_addr != INADDR_ANY)
+				nat_send(IMSG_NAT_ADD, &blocks[i]);
 	restored = 1;
 }
 
