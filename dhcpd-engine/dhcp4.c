@@ -686,6 +686,19 @@ handle_request(const struct req *r)
 		commit_ack(r, lease_get(db, addr), lease_time_for(r), 0);
 		return;
 	}
+	/*
+	 * The client's own lease, whose address a reload took out of
+	 * every range or gave to a host entry.  RFC 2131 4.3.2 lets the
+	 * server NAK a client whose notion of its address is wrong.  The
+	 * client then starts over and gets an address that is valid now.
+	 * The old lease stays until it ends.
+	 */
+	if (l != NULL && l->state == LEASE_ACTIVE && r->host == NULL &&
+	    lease_key_equal(l, &r->client) && in_subnet(r->sn, addr) &&
+	    (r->sn->pool == NULL || !pool_in_range(r->sn->pool, addr))) {
+		send_nak(r, addr, "address no longer in a range");
+		return;
+	}
 	if (r->broadcast_dst || h->giaddr.s_addr != INADDR_ANY) {
 		log_debug("%s: REBINDING %s from %s: not ours",
 		    r->ifp->i.name, inet_ntoa(addr), r->mac);
