@@ -687,16 +687,18 @@ handle_request(const struct req *r)
 		return;
 	}
 	/*
-	 * The client's own lease, whose address a reload took out of
-	 * every range or gave to a host entry.  RFC 2131 4.3.2 lets the
-	 * server NAK a client whose notion of its address is wrong.  The
-	 * client then starts over and gets an address that is valid now.
-	 * The old lease stays until it ends.
+	 * The client's own lease, but a reload took its address out of
+	 * every range or gave the client a host entry with another fixed
+	 * address.  RFC 2131 4.3.2 lets the server NAK a client whose
+	 * notion of its address is wrong.  The client then starts over
+	 * and gets an address that is valid now.  The old lease stays
+	 * until it ends.
 	 */
-	if (l != NULL && l->state == LEASE_ACTIVE && r->host == NULL &&
+	if (l != NULL && l->state == LEASE_ACTIVE &&
 	    lease_key_equal(l, &r->client) && in_subnet(r->sn, addr) &&
-	    (r->sn->pool == NULL || !pool_in_range(r->sn->pool, addr))) {
-		send_nak(r, addr, "address no longer in a range");
+	    (r->host != NULL || r->sn->pool == NULL ||
+	    !pool_in_range(r->sn->pool, addr))) {
+		send_nak(r, addr, "address no longer valid here");
 		return;
 	}
 	if (r->broadcast_dst || h->giaddr.s_addr != INADDR_ANY) {
