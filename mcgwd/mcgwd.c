@@ -1061,6 +1061,27 @@ engines_start(void)
 	engine_compose(&routed, IMSG_PROCINFO, 0, -1, &pi, sizeof(pi));
 }
 
+/*
+ * The configuration file's path from the working directory at start:
+ * daemon(3) changes to / before any reload reads the file again.
+ */
+static const char *
+conf_path_absolute(const char *path)
+{
+	static char	 abs[PATH_MAX];
+	char		 cwd[PATH_MAX];
+	int		 n;
+
+	if (path[0] == '/')
+		return path;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	n = snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= sizeof(abs))
+		fatalx("configuration file path %s/%s is too long", cwd, path);
+	return abs;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1109,6 +1130,7 @@ main(int argc, char *argv[])
 		usage();
 	}
 	log_setverbose(verbose);
+	conf_file = conf_path_absolute(conf_file);
 
 	if ((conf = parse_config(conf_file)) == NULL)
 		exit(1);
