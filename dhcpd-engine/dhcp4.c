@@ -518,9 +518,15 @@ client_owns(const struct req *r, struct in_addr addr, struct lease **lp)
 	if (r->host != NULL) {
 		if (r->host->h.fixed_addr.s_addr != addr.s_addr)
 			return 0;
-		if (l == NULL || l->state == LEASE_FREE)
+		/*
+		 * The fixed address is this host's alone, so an operator's
+		 * release (abandoned) holds it down for nobody else.  A
+		 * declined one is in use by some other device.
+		 */
+		if (l == NULL || l->state == LEASE_FREE ||
+		    l->state == LEASE_ABANDONED)
 			return 1;
-		if (l->state == LEASE_DECLINED || l->state == LEASE_ABANDONED)
+		if (l->state == LEASE_DECLINED)
 			return 0;
 		return l->keylen == 0 || lease_key_equal(l, &r->client);
 	}
@@ -538,7 +544,9 @@ offer_select(const struct req *r)
 
 	if (r->host != NULL) {
 		if (!client_owns(r, r->host->h.fixed_addr, &l)) {
-			req_drop(r, "fixed address held by another client");
+			req_drop(r, l != NULL && l->state == LEASE_DECLINED ?
+			    "fixed address declined, waiting out decline-hold" :
+			    "fixed address held by another client");
 			return NULL;
 		}
 		return lease_get(db, r->host->h.fixed_addr);
