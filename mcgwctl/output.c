@@ -474,7 +474,7 @@ end_reason_name(uint8_t r)
 {
 	static const char	*names[] = { "live", "released", "expired",
 				    "lease_ended", "cleared", "moved",
-				    "ue_changed" };
+				    "ue_changed", "ports_changed" };
 
 	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
 }

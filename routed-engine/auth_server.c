@@ -1258,6 +1258,47 @@ auth_uplink_changed(void)
 	free(all);
 }
 
+/*
+ * Records that a binding restored at start got another NAT port block,
+ * because the configured port range changed since it was authorised.
+ * The history entry with the old ports ends and one with the new ports
+ * starts, so that "show history ... port" names the right service ID.
+ */
+void
+auth_ports_changed(const char *service_id, size_t len, uint16_t first,
+    uint16_t last)
+{
+	struct binding_history_entry	 he;
+	const struct binding		*b;
+	char				 vis[4 * AUTH_MAX_SERVICE_ID + 1];
+	char				 local[INET_ADDRSTRLEN];
+	int64_t				 now = time(NULL);
+
+	if ((b = binding_find(bindings, service_id, len)) == NULL)
+		return;
+	binding_history_end(history, b->service_id, b->service_id_len,
+	    b->authorised, now, BINDING_PORTS_CHANGED);
+	binding_history_from_binding(&he, b);
+	he.end = now;
+	he.end_reason = BINDING_PORTS_CHANGED;
+	auth_journal_history(&he);
+	mcgw_vis(vis, sizeof(vis), b->service_id, b->service_id_len);
+	inet_ntop(AF_INET, &b->local4, local, sizeof(local));
+	log_info("binding of %s on %s moves from NAT ports %u-%u to %u-%u",
+	    vis, local, b->port_first, b->port_last, first, last);
+	if (binding_set_ports(bindings, service_id, len, first, last,
+	    now) == -1)
+		return;
+	b = binding_find(bindings, service_id, len);
+	auth_journal_binding(b, BINDING_LIVE);
+	binding_history_from_binding(&he, b);
+	if (binding_history_add(history, &he) == -1)
+		fatal("%s", __func__);
+	auth_journal_history(&he);
+	auth_commit("NAT port block change");
+	auth_notify(b);
+}
+
 static struct auth_peer *
 auth_peer_find(const char *service_id)
 {

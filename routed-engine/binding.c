@@ -400,6 +400,8 @@ binding_end_reason_name(uint8_t reason)
 		return "MOVED";
 	case BINDING_UE_CHANGED:
 		return "UE_CHANGED";
+	case BINDING_PORTS_CHANGED:
+		return "PORTS_CHANGED";
 	default:
 		return "UNKNOWN";
 	}
@@ -658,7 +660,7 @@ binding_history_from_imsg(const struct imsg_binding_history *ih,
 		return -1;
 	len = strlen(ih->service_id);
 	if (len == 0 || !auth_utf8_valid((const uint8_t *)ih->service_id,
-	    len) || ih->end_reason > BINDING_UE_CHANGED ||
+	    len) || ih->end_reason > BINDING_PORTS_CHANGED ||
 	    ih->port_first > ih->port_last)
 		return -1;
 	memset(he, 0, sizeof(*he));
@@ -686,6 +688,20 @@ binding_set_ue(struct binding_table *bt, const char *service_id, size_t len,
 		return -1;
 	e->b.ue4 = ue4;
 	e->b.ue6 = *ue6;
+	e->b.authorised = now;
+	return 0;
+}
+
+int
+binding_set_ports(struct binding_table *bt, const char *service_id,
+    size_t len, uint16_t first, uint16_t last, int64_t now)
+{
+	struct binding_entry	*e;
+
+	if ((e = entry_find(bt, service_id, len)) == NULL)
+		return -1;
+	e->b.port_first = first;
+	e->b.port_last = last;
 	e->b.authorised = now;
 	return 0;
 }

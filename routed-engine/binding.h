@@ -31,7 +31,8 @@ enum binding_end_reason {
 	BINDING_LEASE_ENDED = 3,	/* the local address's lease ended */
 	BINDING_CLEARED = 4,		/* mcgwctl clear binding */
 	BINDING_MOVED = 5,		/* authorised from another address */
-	BINDING_UE_CHANGED = 6		/* history: the UE IP changed */
+	BINDING_UE_CHANGED = 6,		/* history: the UE IP changed */
+	BINDING_PORTS_CHANGED = 7	/* history: a new NAT port block */
 };
 
 /* Return values of binding_authorise(). */
@@ -132,6 +133,9 @@ int			 binding_from_imsg(const struct imsg_binding *,
 int			 binding_set_ue(struct binding_table *, const char *,
 			    size_t, struct in_addr, const struct in6_addr *,
 			    int64_t);
+/* The same for a new NAT port block, first to last. */
+int			 binding_set_ports(struct binding_table *,
+			    const char *, size_t, uint16_t, uint16_t, int64_t);
 
 struct binding_history	*binding_history_new(void);
 void			 binding_history_free(struct binding_history *);

@@ -83,18 +83,43 @@ nat_reconf_framed(struct imsg *imsg)
 	return 0;
 }
 
-/*
- * XXX a binding whose block had to change keeps the old ports in its
- * record until it is refreshed.
- */
+/* A restored binding whose block had to change, recorded afterwards. */
+struct nat_moved {
+	char		 service_id[AUTH_MAX_SERVICE_ID + 1];
+	size_t		 len;
+	uint16_t	 first;
+	uint16_t	 last;
+};
+
+struct nat_moved_list {
+	struct nat_moved	*v;
+	size_t			 n;
+	size_t			 size;
+};
+
 static void
 nat_restore_cb(const struct binding *b, void *arg)
 {
-	uint16_t	 first = b->port_first, last = b->port_last;
+	struct nat_moved_list	*ml = arg;
+	struct nat_moved	*m;
+	uint16_t		 first = b->port_first, last = b->port_last;
 
-	(void)arg;
-	if (b->mode == MODE_NAT && b->local4.s_addr != INADDR_ANY)
-		nat_block_restore(b->local4, &first, &last);
+	if (b->mode != MODE_NAT || b->local4.s_addr == INADDR_ANY)
+		return;
+	if (nat_block_restore(b->local4, &first, &last) == -1 ||
+	    (first == b->port_first && last == b->port_last))
+		return;
+	if (ml->n == ml->size) {
+		ml->size = ml->size ? ml->size * 2 : 16;
+		if ((m = reallocarray(ml->v, ml->size, sizeof(*m))) == NULL)
+			fatal("%s", __func__);
+		ml->v = m;
+	}
+	m = &ml->v[ml->n++];
+	memcpy(m->service_id, b->service_id, b->service_id_len + 1);
+	m->len = b->service_id_len;
+	m->first = first;
+	m->last = last;
 }
 
 /*
@@ -104,12 +129,19 @@ nat_restore_cb(const struct binding *b, void *arg)
 void
 nat_reconf_end(void)
 {
-	size_t	 i;
+	struct nat_moved_list	 moved = { NULL, 0, 0 };
+	size_t			 i;
 
 	memcpy(framed, framed_new, sizeof(framed));
 	nframed = nframed_new;
-	if (!restored && mode == MODE_NAT)
-		auth_ctl_bindings("", nat_restore_cb, NULL);
+	if (!restored && mode == MODE_NAT) {
+		auth_ctl_bindings("", nat_restore_cb, &moved);
+		/* The table changes only after the walk over it. */
+		for (i = 0; i < moved.n; i++)
+			auth_ports_changed(moved.v[i].service_id,
+			    moved.v[i].len, moved.v[i].first, moved.v[i].last);
+		free(moved.v);
+	}
 	/*
 	 * The parent drops every SNAT rule when a reload leaves NAT mode,
 	 * but the blocks stay with their bindings, so a reload back into

@@ -200,6 +200,8 @@ void		 auth_reconf_key(const struct imsg_auth_key *);
 void		 auth_reconf_socket(const struct imsg_socket *, int);
 void		 auth_reconf_end(void);
 size_t		 auth_ctl_bindings(const char *, binding_visit_cb, void *);
+void		 auth_ports_changed(const char *, size_t, uint16_t,
+		    uint16_t);
 size_t		 auth_ctl_history(const struct imsg_ctl_show_history *,
 		    struct binding_history_entry *, size_t);
 int		 auth_ctl_clear(const char *);
