@@ -115,11 +115,17 @@ print_routes(const struct ctl_reply *reply, int json)
 				printf(",\"metric\":%u,\"protocol\":%d",
 				    r->metric, MCGW_RTPROT);
 			}
+			/* Without a UE IP the rule waits outside the kernel. */
 			if (r->kind == ROUTE_KIND_NAT ||
-			    r->kind == ROUTE_KIND_MASQ)
-				printf(",\"ue_ip\":\"%s\",\"port_first\":"
-				    "%u,\"port_last\":%u", gw, r->port_first,
-				    r->port_last);
+			    r->kind == ROUTE_KIND_MASQ) {
+				fputs(",\"ue_ip\":", stdout);
+				if (r->gw4.s_addr == INADDR_ANY)
+					fputs("null", stdout);
+				else
+					printf("\"%s\"", gw);
+				printf(",\"port_first\":%u,\"port_last\":%u",
+				    r->port_first, r->port_last);
+			}
 			printf(",\"interface\":");
 			if (r->ifname[0] != '\0')
 				json_string(r->ifname);
@@ -134,7 +140,8 @@ print_routes(const struct ctl_reply *reply, int json)
 			    "unreachable" : gw);
 		else if (r->kind == ROUTE_KIND_NAT ||
 		    r->kind == ROUTE_KIND_MASQ)
-			snprintf(via, sizeof(via), "%s:%u-%u", gw,
+			snprintf(via, sizeof(via), "%s:%u-%u",
+			    r->gw4.s_addr == INADDR_ANY ? "no-UE-IP" : gw,
 			    r->port_first, r->port_last);
 		else
 			snprintf(via, sizeof(via), "accept from LAN");
