@@ -987,8 +987,8 @@ auth_end_cb(const struct binding *b, enum binding_end_reason reason,
 	    binding_foreach_local(bindings, AF_INET, &b->local4,
 	    auth_count_cb, NULL) == 0) {
 		auth_hold(b->local4, 0);
-		if (b->mode == MODE_NAT)
-			nat_block_put(b->local4);
+		/* A NAT binding renewed in routed mode may still hold one. */
+		nat_block_put(b->local4);
 	}
 }
 

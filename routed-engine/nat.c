@@ -134,26 +134,34 @@ nat_reconf_end(void)
 
 	memcpy(framed, framed_new, sizeof(framed));
 	nframed = nframed_new;
-	if (!restored && mode == MODE_NAT) {
-		auth_ctl_bindings("", nat_restore_cb, &moved);
-		/* The table changes only after the walk over it. */
-		for (i = 0; i < moved.n; i++)
-			auth_ports_changed(moved.v[i].service_id,
-			    moved.v[i].len, moved.v[i].first, moved.v[i].last);
-		free(moved.v);
+	if (mode != MODE_NAT || (restored && prev_mode == MODE_NAT)) {
+		restored = 1;
+		return;
 	}
 	/*
 	 * The parent drops every SNAT rule when a reload leaves NAT mode,
 	 * but the blocks stay with their bindings, so a reload back into
 	 * NAT mode sends IMSG_NAT_ADD for each of them again.
+	 */
+	if (restored)
+		for (i = 0; i < nblocks; i++)
+			if (blocks[i].local4.s_addr != INADDR_ANY)
+				nat_send(IMSG_NAT_ADD, &blocks[i]);
+	/*
+	 * The first configuration in NAT mode, at start or at a reload
+	 * after a start in routed mode, gives the NAT bindings restored
+	 * from the journal their blocks.  A block already held is not
+	 * sent twice.
 	 * NOTE: a binding authorised in routed mode gets no block here.
 	 * Its traffic leaves through the masquerade rule until the client
 	 * authorises again.
 	 */
-	if (restored && mode == MODE_NAT && prev_mode != MODE_NAT)
-		for (i = 0; i < nblocks; i++)
-			if (blocks[i].local4.s_addr != INADDR_ANY)
-				nat_send(IMSG_NAT_ADD, &blocks[i]);
+	auth_ctl_bindings("", nat_restore_cb, &moved);
+	/* The table changes only after the walk over it. */
+	for (i = 0; i < moved.n; i++)
+		auth_ports_changed(moved.v[i].service_id, moved.v[i].len,
+		    moved.v[i].first, moved.v[i].last);
+	free(moved.v);
 	restored = 1;
 }
 
