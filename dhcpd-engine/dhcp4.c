@@ -519,13 +519,19 @@ client_owns(const struct req *r, struct in_addr addr, struct lease **lp)
 		if (r->host->h.fixed_addr.s_addr != addr.s_addr)
 			return 0;
 		/*
-		 * The fixed address is this host's alone, so an operator's
-		 * release (abandoned) holds it down for nobody else.  A
-		 * declined one is in use by some other device.
+		 * An operator's release (abandoned) of the host's own
+		 * lease holds the fixed address down for nobody else.  An
+		 * abandoned lease of another device, which may still use
+		 * the address, waits out the hold-down, and a declined
+		 * one is in use by some other device.
 		 */
-		if (l == NULL || l->state == LEASE_FREE ||
-		    l->state == LEASE_ABANDONED)
+		if (l == NULL || l->state == LEASE_FREE)
 			return 1;
+		if (l->state == LEASE_ABANDONED)
+			return l->hwkey[0] == r->pkt->hdr.htype &&
+			    l->hlen == r->pkt->hdr.hlen &&
+			    memcmp(l->hwkey + 1, r->pkt->hdr.chaddr,
+			    l->hlen) == 0;
 		if (l->state == LEASE_DECLINED)
 			return 0;
 		return l->keylen == 0 || lease_key_equal(l, &r->client);
@@ -696,14 +702,14 @@ handle_request(const struct req *r)
 	}
 	/*
 	 * The client's own lease, but a reload took its address out of
-	 * every range or gave the client a host entry with another fixed
-	 * address.  RFC 2131 4.3.2 lets the server NAK a client whose
+	 * this subnet's ranges or gave the client a host entry with
+	 * another fixed address.  RFC 2131 4.3.2 lets the server NAK a client whose
 	 * notion of its address is wrong.  The client then starts over
 	 * and gets an address that is valid now.  The old lease stays
 	 * until it ends.
 	 */
 	if (l != NULL && l->state == LEASE_ACTIVE &&
-	    lease_key_equal(l, &r->client) && in_subnet(r->sn, addr) &&
+	    lease_key_equal(l, &r->client) &&
 	    (r->host != NULL || r->sn->pool == NULL ||
 	    !pool_in_range(r->sn->pool, addr))) {
 		send_nak(r, addr, "address no longer valid here");
