@@ -1062,23 +1062,22 @@ engines_start(void)
 }
 
 /*
- * The configuration file's path from the working directory at start:
- * daemon(3) changes to / before any reload reads the file again.
+ * A path from the working directory at start, as an absolute path:
+ * daemon(3) changes to / before the control socket is bound and before
+ * any reload reads the configuration file again.
  */
 static const char *
-conf_path_absolute(const char *path)
+path_absolute(const char *path)
 {
-	static char	 abs[PATH_MAX];
+	char		*abs;
 	char		 cwd[PATH_MAX];
-	int		 n;
 
 	if (path[0] == '/')
 		return path;
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		fatal("getcwd");
-	n = snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
-	if (n < 0 || (size_t)n >= sizeof(abs))
-		fatalx("configuration file path %s/%s is too long", cwd, path);
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		fatal("%s", __func__);
 	return abs;
 }
 
@@ -1130,7 +1129,8 @@ main(int argc, char *argv[])
 		usage();
 	}
 	log_setverbose(verbose);
-	conf_file = conf_path_absolute(conf_file);
+	conf_file = path_absolute(conf_file);
+	ctl_path = path_absolute(ctl_path);
 
 	if ((conf = parse_config(conf_file)) == NULL)
 		exit(1);
