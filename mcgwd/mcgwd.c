@@ -1004,23 +1004,32 @@ lookup_user(void)
 	mcgw_gid = pw->pw_gid;
 }
 
+/*
+ * Binds both control sockets before the engines start, so that a socket
+ * in use stops mcgwd before routed replays the journal.
+ */
 static void
-control_setup(void)
+control_open(int *rw, int *ro)
 {
-	struct imsg_socket	 is;
-	int			 fd;
-
 	if (mcgw_ro_socket_path(ctl_path, ctl_ro_path,
 	    sizeof(ctl_ro_path)) == -1)
 		fatalx("control socket path too long: %s", ctl_path);
-	memset(&is, 0, sizeof(is));
-	if ((fd = control_listen(ctl_path, 0660, mcgw_gid)) == -1)
+	if ((*rw = control_listen(ctl_path, 0660, mcgw_gid)) == -1)
 		fatalx("cannot listen on %s", ctl_path);
-	engine_compose(&routed, IMSG_CONTROL_FD, 0, fd, &is, sizeof(is));
-	if ((fd = control_listen(ctl_ro_path, 0666, mcgw_gid)) == -1)
+	if ((*ro = control_listen(ctl_ro_path, 0666, mcgw_gid)) == -1)
 		fatalx("cannot listen on %s", ctl_ro_path);
+}
+
+/* Hands the control sockets to routed, which serves them. */
+static void
+control_send(int rw, int ro)
+{
+	struct imsg_socket	 is;
+
+	memset(&is, 0, sizeof(is));
+	engine_compose(&routed, IMSG_CONTROL_FD, 0, rw, &is, sizeof(is));
 	is.readonly = 1;
-	engine_compose(&routed, IMSG_CONTROL_FD, 0, fd, &is, sizeof(is));
+	engine_compose(&routed, IMSG_CONTROL_FD, 0, ro, &is, sizeof(is));
 }
 
 static void
@@ -1085,7 +1094,7 @@ int
 main(int argc, char *argv[])
 {
 	struct event	 ev_term, ev_int, ev_hup, ev_chld, ev_lock;
-	int		 ch, noaction = 0, lock_fd;
+	int		 ch, noaction = 0, lock_fd, ctl_rw, ctl_ro;
 
 	dhcpd.name = "dhcpd";
 	dhcpd.prog = MCGW_DHCPD_PROG;
@@ -1174,8 +1183,9 @@ main(int argc, char *argv[])
 	if (seccomp_debug)
 		log_info("seccomp debug mode: the engines log a blocked "
 		    "system call and go on instead of being killed");
+	control_open(&ctl_rw, &ctl_ro);
 	engines_start();
-	control_setup();
+	control_send(ctl_rw, ctl_ro);
 	/* Addresses left by a daemon that crashed with another config. */
 	ifaces_addrs_sync(conf);
 	ifaces_prepare(conf, 1);
