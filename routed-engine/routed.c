@@ -126,10 +126,10 @@ main(int argc, char *argv[])
 	auth_server_init();
 
 	/*
-	 * Under SCHED_BATCH a wake-up of routed does not preempt dhcpd
-	 * (sched(7)).  On a shared CPU dhcpd then finishes what it has read
-	 * before routed writes the records, so more of them share one
-	 * fdatasync, and each store costs no context switch of its own.
+	 * sched(7) says a SCHED_BATCH thread is disfavoured at wake-up, and
+	 * Linux does not let its wake-up preempt the running task.  On a
+	 * shared CPU dhcpd then finishes what it has read before routed
+	 * writes the records, so more of them share one fdatasync.
 	 */
 	memset(&sp, 0, sizeof(sp));
 	if (sched_setscheduler(0, SCHED_BATCH, &sp) == -1)
