@@ -897,8 +897,9 @@ METHOD = """\
   is the highest of these rates at which the trial passes, perfdhcp
   sends the offered rate and the maximum delay stays under %(ceil)d ms;
   no server is offered more.  Above it perfdhcp, on one CPU, queues
-  replies in its buffers and falls behind in sending, whatever the
-  server.
+  replies in its buffers and falls behind in sending.  A server whose
+  replies come in bursts can make it fall behind at lower rates too;
+  such a trial is "generator short" and does not pass.
 - Same-rate runs: %(rounds)d rounds at one low offered rate that all
   three sustain, each round running dnsmasq, Kea, mcgwd and two
   controls in a rotating order, and %(rounds)d rounds of Kea and mcgwd
