@@ -646,10 +646,7 @@ lease_restore(struct lease_db *db, const struct imsg_lease4 *r)
 	if (r->state == LEASE_DECLINED) {
 		/* A declined address has no owner to give it back to. */
 		lease_clear_client(db, l);
-		memset(l->hwkey, 0, sizeof(l->hwkey));
-		l->hwkey[0] = c.htype;
-		l->hlen = c.hlen;
-		memcpy(l->hwkey + 1, r->chaddr, c.hlen);
+		lease_set_hw(l, &c, c.hlen);
 	} else
 		lease_set_client(db, l, &c);
 	if (MCGW_STR_OK(r->hostname))

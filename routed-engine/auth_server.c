@@ -1200,11 +1200,47 @@ auth_uplink_collect_cb(const struct binding *b, void *arg)
 	(*list)++;
 }
 
+/*
+ * Ends the history entry of a live binding that is about to change
+ * (UE IP, NAT ports), and journals the entry with its end.
+ */
+static void
+auth_history_close(const struct binding *b, uint8_t reason, int64_t now)
+{
+	struct binding_history_entry	 he;
+
+	binding_history_end(history, b->service_id, b->service_id_len,
+	    b->authorised, now, reason);
+	binding_history_from_binding(&he, b);
+	he.end = now;
+	he.end_reason = reason;
+	auth_journal_history(&he);
+}
+
+/*
+ * Journals a binding that changed and starts its new history entry.
+ * Returns the binding, or NULL if there is none.
+ */
+static const struct binding *
+auth_history_open(const char *service_id, size_t len)
+{
+	struct binding_history_entry	 he;
+	const struct binding		*b;
+
+	if ((b = binding_find(bindings, service_id, len)) == NULL)
+		return NULL;
+	auth_journal_binding(b, BINDING_LIVE);
+	binding_history_from_binding(&he, b);
+	if (binding_history_add(history, &he) == -1)
+		fatal("%s", __func__);
+	auth_journal_history(&he);
+	return b;
+}
+
 void
 auth_uplink_changed(void)
 {
 	struct binding			*all, *end, *b;
-	struct binding_history_entry	 he;
 	const struct binding		*nb;
 	char				 vis[4 * AUTH_MAX_SERVICE_ID + 1];
 	char				 local[INET_ADDRSTRLEN];
@@ -1223,21 +1259,12 @@ auth_uplink_changed(void)
 		    (b->ue4.s_addr == routed_uplink4.s_addr &&
 		    memcmp(&b->ue6, &routed_uplink6, sizeof(b->ue6)) == 0))
 			continue;
-		binding_history_end(history, b->service_id,
-		    b->service_id_len, b->authorised, now, BINDING_UE_CHANGED);
-		binding_history_from_binding(&he, b);
-		he.end = now;
-		he.end_reason = BINDING_UE_CHANGED;
-		auth_journal_history(&he);
+		auth_history_close(b, BINDING_UE_CHANGED, now);
 		if (binding_set_ue(bindings, b->service_id, b->service_id_len,
-		    routed_uplink4, &routed_uplink6, now) == -1)
+		    routed_uplink4, &routed_uplink6, now) == -1 ||
+		    (nb = auth_history_open(b->service_id,
+		    b->service_id_len)) == NULL)
 			continue;
-		nb = binding_find(bindings, b->service_id, b->service_id_len);
-		auth_journal_binding(nb, BINDING_LIVE);
-		binding_history_from_binding(&he, nb);
-		if (binding_history_add(history, &he) == -1)
-			fatal("%s", __func__);
-		auth_journal_history(&he);
 		mcgw_vis(vis, sizeof(vis), nb->service_id,
 		    nb->service_id_len);
 		inet_ntop(AF_INET, &nb->local4, local, sizeof(local));
@@ -1268,7 +1295,6 @@ void
 auth_ports_changed(const char *service_id, size_t len, uint16_t first,
     uint16_t last)
 {
-	struct binding_history_entry	 he;
 	const struct binding		*b;
 	char				 vis[4 * AUTH_MAX_SERVICE_ID + 1];
 	char				 local[INET_ADDRSTRLEN];
@@ -1276,25 +1302,14 @@ auth_ports_changed(const char *service_id, size_t len, uint16_t first,
 
 	if ((b = binding_find(bindings, service_id, len)) == NULL)
 		return;
-	binding_history_end(history, b->service_id, b->service_id_len,
-	    b->authorised, now, BINDING_PORTS_CHANGED);
-	binding_history_from_binding(&he, b);
-	he.end = now;
-	he.end_reason = BINDING_PORTS_CHANGED;
-	auth_journal_history(&he);
+	auth_history_close(b, BINDING_PORTS_CHANGED, now);
 	mcgw_vis(vis, sizeof(vis), b->service_id, b->service_id_len);
 	inet_ntop(AF_INET, &b->local4, local, sizeof(local));
 	log_info("binding of %s on %s moves from NAT ports %u-%u to %u-%u",
 	    vis, local, b->port_first, b->port_last, first, last);
 	if (binding_set_ports(bindings, service_id, len, first, last,
-	    now) == -1)
+	    now) == -1 || (b = auth_history_open(service_id, len)) == NULL)
 		return;
-	b = binding_find(bindings, service_id, len);
-	auth_journal_binding(b, BINDING_LIVE);
-	binding_history_from_binding(&he, b);
-	if (binding_history_add(history, &he) == -1)
-		fatal("%s", __func__);
-	auth_journal_history(&he);
 	auth_commit("NAT port block change");
 	auth_notify(b);
 }
