@@ -505,8 +505,8 @@ def trial(name, rate, secs=None, tag="t"):
 	# The floor responder stores nothing: it is a control, not a server.
 	t["real"] = t["stored"] is None or t["stored"] >= t["acks"]
 	# A trial where perfdhcp could not send the offered rate measured
-	# the generator, not the server: it does not pass, and when the
-	# server answered what was sent it marks the generator's limit.
+	# the generator, not the server, so it does not pass.  When the
+	# server replied to all that was sent, it marks the generator's limit.
 	t["gen_limited"] = t["gen_short"] and t["alive"] and t["real"] and \
 	    t["drop"] <= MAX_DROP
 	t["ok"] = t["alive"] and t["real"] and t["drop"] <= MAX_DROP and \

@@ -519,11 +519,12 @@ client_owns(const struct req *r, struct in_addr addr, struct lease **lp)
 		if (r->host->h.fixed_addr.s_addr != addr.s_addr)
 			return 0;
 		/*
-		 * An operator's release (abandoned) of the host's own
-		 * lease holds the fixed address down for nobody else.  An
-		 * abandoned lease of another device, which may still use
-		 * the address, waits out the hold-down, and a declined
-		 * one is in use by some other device.
+		 * No other client may take a fixed address, so after an
+		 * operator's release (abandoned) of the host's own lease
+		 * the host takes it back at once.  An abandoned lease of
+		 * another device, which may still use the address, waits
+		 * out the hold-down.  A declined one is in use by some
+		 * other device.
 		 */
 		if (l == NULL || l->state == LEASE_FREE)
 			return 1;
@@ -703,10 +704,10 @@ handle_request(const struct req *r)
 	/*
 	 * The client's own lease, but a reload took its address out of
 	 * this subnet's ranges or gave the client a host entry with
-	 * another fixed address.  RFC 2131 4.3.2 lets the server NAK a client whose
-	 * notion of its address is wrong.  The client then starts over
-	 * and gets an address that is valid now.  The old lease stays
-	 * until it ends.
+	 * another fixed address.  RFC 2131 4.3.2 lets the server NAK a
+	 * client whose notion of its address is wrong.  The client then
+	 * starts over and gets an address that is valid now.  The old
+	 * lease stays until it ends.
 	 */
 	if (l != NULL && l->state == LEASE_ACTIVE &&
 	    lease_key_equal(l, &r->client) &&

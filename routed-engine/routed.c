@@ -126,8 +126,9 @@ main(int argc, char *argv[])
 	auth_server_init();
 
 	/*
-	 * sched(7) says a SCHED_BATCH thread is disfavoured at wake-up, and
-	 * Linux does not let its wake-up preempt the running task.  On a
+	 * sched(7) describes a SCHED_BATCH thread as disfavoured at
+	 * wake-up, and Linux does not let its wake-up preempt the running
+	 * task.  On a
 	 * shared CPU dhcpd then finishes what it has read before routed
 	 * writes the records, so more of them share one fdatasync.
 	 */

@@ -411,7 +411,7 @@ ATF_TC_BODY(pool_entry_reuse, tc)
 	uint32_t	 i, round;
 
 	for (round = 0; round < 3; round++) {
-		/* No pool holds these: free, they are forgotten. */
+		/* No pool contains these, so once free they are forgotten. */
 		for (i = 0; i < 1000; i++) {
 			a.s_addr = htonl(0xc0a80000 + round * 1000 + i);
 			l = lease_get(db, a);
